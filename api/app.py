@@ -1,0 +1,116 @@
+"""Wiring only: ``create_app(settings)`` builds the Litestar app from the feature modules."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, get
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.compression import CompressionConfig
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+
+from api import (
+    accounts,
+    assessments,
+    crisis,
+    entries,
+    exports,
+    guides,
+    portability,
+    progress,
+    records,
+    sharing,
+    treatments,
+)
+from api.db import Database
+from api.errors import Conflict, conflict_response
+from api.ratelimit import RateLimiter
+from api.security import security_middleware
+from api.sessions import Clock, current_user, utc_now
+from api.settings import Settings
+
+
+@get("/healthz", tags=["ops"], summary="Liveness: the process answers and the database opens")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
+    """The whole application. ``clock`` is injectable so tests can move time (expiry)."""
+    state: dict[str, Any] = {}
+    crisis_resources = crisis.load_crisis(settings.crisis_file)
+    login_limiter = RateLimiter(settings.login_attempts, settings.login_window_seconds)
+    share_limiter = RateLimiter(settings.share_attempts, settings.login_window_seconds)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        library = guides.load_guides(settings.guides_dir)  # a broken guide stops start-up
+        state["db"] = await Database.open(settings.db_path)
+        try:
+            state["guides"] = await guides.start(state["db"], library)
+            yield
+        finally:
+            await state.pop("db").close()
+
+    def provide_db() -> Database:
+        return state["db"]  # type: ignore[no-any-return]
+
+    def provide(value: Any) -> Provide:
+        return Provide(lambda: value, use_cache=True, sync_to_thread=False)
+
+    return Litestar(
+        route_handlers=[
+            healthz,
+            crisis.crisis_resources,
+            accounts.AccountController,
+            accounts.SessionController,
+            entries.EntryController,
+            treatments.TreatmentController,
+            records.ChangesController,
+            assessments.AssessmentController,
+            assessments.list_instruments,
+            progress.trends,
+            guides.GuideController,
+            sharing.ShareController,
+            sharing.SharedController,
+            exports.ExportController,
+            portability.PortabilityController,
+        ],
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "settings": provide(settings),
+            "clock": provide(clock),
+            "crisis": provide(crisis_resources),
+            "login_limiter": provide(login_limiter),
+            "share_limiter": provide(share_limiter),
+            "guides": Provide(lambda: state["guides"], sync_to_thread=False),
+            "user": Provide(current_user),
+        },
+        lifespan=[lifespan],
+        exception_handlers={Conflict: conflict_response},
+        middleware=[security_middleware(settings)],
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Waypoint API",
+            version="1",
+            path="/api/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="always",
+            disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422, 429},
+        ),
+        debug=False,
+    )
+
+
+logging.getLogger("aiosqlite").setLevel(logging.WARNING)

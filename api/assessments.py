@@ -1,0 +1,123 @@
+"""PHQ-9 and GAD-7 questionnaires as versioned records, scored by the server."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Response, delete, get, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from api import instruments, records
+from api.crisis import Crisis
+from api.db import Database
+from api.errors import field_error
+from api.instruments import InstrumentId
+from api.records import BaseVersion, EndDay, Limit, Prepared, StartDay
+from api.sessions import Clock, User
+
+CLOCK_SKEW = timedelta(days=1)
+Answer = Annotated[int, msgspec.Meta(ge=0, le=3, description="0 not at all … 3 nearly every day")]
+
+
+class AssessmentFields(msgspec.Struct, kw_only=True, omit_defaults=True):
+    instrument: InstrumentId
+    answers: Annotated[list[Answer], msgspec.Meta(min_length=1, max_length=9)]
+    # PHQ-9's closing question; it is not part of the score.
+    difficulty: Annotated[int, msgspec.Meta(ge=0, le=3)] | None = None
+    taken_at: Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+class AssessmentPut(AssessmentFields, forbid_unknown_fields=True):
+    base_version: BaseVersion | None = None
+
+
+class AssessmentStored(AssessmentFields):
+    total: int = 0
+    band: str = ""
+    band_label: str = ""
+
+
+class AssessmentOut(AssessmentStored, omit_defaults=False):
+    id: str = ""
+    version: int = 0
+    updated_at: str = ""
+    flagged: bool = False
+    crisis: Crisis | None = None
+
+
+class InstrumentList(msgspec.Struct):
+    instruments: list[instruments.Instrument]
+
+
+def prepare_assessment(body: AssessmentPut, user: User, now: datetime) -> Prepared:
+    spec = instruments.instrument(body.instrument)
+    if len(body.answers) != len(spec.items):
+        raise field_error(
+            "answers", f"{spec.name} has {len(spec.items)} questions; got {len(body.answers)}."
+        )
+    if body.difficulty is not None and spec.difficulty is None:
+        raise field_error("difficulty", f"{spec.name} has no difficulty question.")
+    if body.taken_at > now + CLOCK_SKEW:
+        raise field_error("taken_at", "cannot be in the future.")
+    result = instruments.score(body.instrument, body.answers)
+    stored = AssessmentStored(
+        instrument=body.instrument, answers=body.answers, difficulty=body.difficulty,
+        taken_at=body.taken_at, total=result.total, band=result.band,
+        band_label=result.band_label,
+    )
+    day = body.taken_at.astimezone(user.tz).date().isoformat()
+    return Prepared(stored, day, result.item9_positive)
+
+
+ASSESSMENT = records.register(
+    records.Kind(name="assessment", label="questionnaire", out_type=AssessmentOut,
+                 prepare=prepare_assessment)
+)
+RecordId = FromPath[UUID]
+
+
+@get("/api/instruments", tags=["assessments"], summary="PHQ-9 and GAD-7 (public)")
+async def list_instruments() -> InstrumentList:
+    return InstrumentList(instruments=list(instruments.INSTRUMENTS))
+
+
+class AssessmentController(Controller):
+    path = "/api/assessments"
+    tags = ["assessments"]
+
+    @put("/{record_id:uuid}", summary="Create (201) or replace (200) a scored questionnaire")
+    async def put_assessment(
+        self, record_id: RecordId, data: JSONBody[AssessmentPut], user: NamedDependency[User],
+        db: NamedDependency[Database], clock: NamedDependency[Clock],
+        crisis: NamedDependency[Crisis],
+    ) -> Response[AssessmentOut]:
+        return await records.put(db, ASSESSMENT, user, record_id, data, clock, crisis)
+
+    @get("/{record_id:uuid}", summary="One questionnaire")
+    async def get_assessment(
+        self, record_id: RecordId, user: NamedDependency[User], db: NamedDependency[Database]
+    ) -> AssessmentOut:
+        return await records.fetch(db, ASSESSMENT, user, record_id)
+
+    @delete("/{record_id:uuid}", summary="Delete a questionnaire (leaves a tombstone for sync)")
+    async def delete_assessment(
+        self, record_id: RecordId, user: NamedDependency[User], db: NamedDependency[Database],
+        clock: NamedDependency[Clock],
+        base_version: Annotated[int | None, QueryParameter(name="base_version", ge=0)] = None,
+    ) -> None:
+        await records.remove(db, ASSESSMENT, user, record_id, base_version, clock)
+
+    @get("/", summary="Questionnaires by date, optionally of one instrument")
+    async def list_assessments(
+        self, user: NamedDependency[User], db: NamedDependency[Database],
+        start: StartDay = None, end: EndDay = None,
+        instrument: Annotated[InstrumentId | None, QueryParameter(name="instrument")] = None,
+        limit: Limit = records.LIST_LIMIT_DEFAULT,
+    ) -> list[AssessmentOut]:
+        found = await records.between(db, ASSESSMENT, user, start, end, records.LIST_LIMIT_MAX)
+        return [a for a in found if instrument is None or a.instrument == instrument][-limit:]
+

@@ -1,0 +1,124 @@
+"""The ``waypoint`` command: serve (the default), demo, backup, migrate, guides check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from api import db as database
+from api.settings import Settings, from_env
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return from_env(
+        db_path=getattr(args, "db", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+    )
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    # Bind first so that --port 0 can pick a free port and we can print the real address.
+    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    port = sock.getsockname()[1]
+    settings = msgspec.structs.replace(settings, port=port)
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        lifespan="on",
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    print(f"Waypoint is running at {settings.public_url}/", flush=True)
+    server.run(sockets=[sock])
+
+
+def migrate(settings: Settings) -> None:
+    conn = sqlite3.connect(settings.db_path, isolation_level=None)
+    try:
+        database.configure(conn)
+        applied = database.migrate(conn)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+    print(f"Applied {', '.join(applied) or 'nothing'}; schema version {version}.")
+
+
+def backup(settings: Settings, target: Path) -> None:
+    database.backup(settings.db_path, target)
+    print(f"Backed up {settings.db_path} to {target}.")
+
+
+def demo(settings: Settings) -> None:
+    from api.demo import create_demo
+
+    username, password = asyncio.run(create_demo(settings))
+    print(
+        f"Demo account ready: username {username!r}, password {password!r}.\n"
+        f"Start the server with `waypoint serve` and open {settings.public_url}/"
+    )
+
+
+def check_guides(settings: Settings) -> int:
+    from api.guides import GuideError, load_guides
+
+    try:
+        guides = load_guides(settings.guides_dir)
+    except GuideError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"{len(guides)} guides in {settings.guides_dir} are valid.")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="waypoint", description=__doc__)
+    commands = top.add_subparsers(dest="command")
+
+    def with_db(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--db", type=Path, help="SQLite file (WAYPOINT_DB_PATH)")
+        return sub
+
+    serve_cmd = with_db(commands.add_parser("serve", help="run the server (default)"))
+    serve_cmd.add_argument("--host", help="address to listen on (WAYPOINT_HOST)")
+    serve_cmd.add_argument("--port", type=int, help="port; 0 picks a free one (WAYPOINT_PORT)")
+    with_db(commands.add_parser("demo", help="create the demo account with ~120 days of data"))
+    backup_cmd = with_db(commands.add_parser("backup", help="consistent copy of a live database"))
+    backup_cmd.add_argument("target", type=Path)
+    with_db(commands.add_parser("migrate", help="apply schema migrations"))
+    guides_cmd = commands.add_parser("guides", help="guide content")
+    guides_cmd.add_argument("action", choices=["check"])
+    return top
+
+
+def main(argv: list[str] | None = None) -> Any:
+    args = parser().parse_args(argv)
+    settings = _settings(args)
+    match args.command:
+        case "serve" | None:
+            serve(settings)
+        case "demo":
+            demo(settings)
+        case "backup":
+            backup(settings, args.target)
+        case "migrate":
+            migrate(settings)
+        case "guides":
+            return check_guides(settings)
+    return 0

@@ -1,0 +1,107 @@
+"""Daily check-ins: mood (required), optional anxiety, energy, sleep, tags and a note."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from datetime import time as Time
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Response, delete, get, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from api import records
+from api.crisis import Crisis
+from api.db import Database
+from api.errors import field_error
+from api.records import BaseVersion, EndDay, Limit, Prepared, StartDay
+from api.sessions import Clock, User
+
+LOWEST_MOOD = 0
+Score = Annotated[int, msgspec.Meta(ge=0, le=10, description="0 (worst) to 10 (best)")]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
+class EntryFields(msgspec.Struct, kw_only=True, omit_defaults=True):
+    day: date
+    time: Time | None = None
+    mood: Score
+    anxiety: Score | None = None
+    energy: Score | None = None
+    sleep_hours: Annotated[float, msgspec.Meta(ge=0, le=24)] | None = None
+    tags: Annotated[list[Tag], msgspec.Meta(max_length=20)] = []
+    note: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
+
+
+class EntryPut(EntryFields, forbid_unknown_fields=True):
+    base_version: BaseVersion | None = None
+
+
+class EntryOut(EntryFields, omit_defaults=False):
+    id: str = ""
+    version: int = 0
+    updated_at: str = ""
+    flagged: bool = False
+    crisis: Crisis | None = None
+
+
+def prepare_entry(body: EntryPut, user: User, now: datetime) -> Prepared:
+    tomorrow = now.astimezone(user.tz).date() + timedelta(days=1)
+    if body.day > tomorrow:
+        raise field_error("day", "must be no later than tomorrow in your time zone.")
+    stored = msgspec.structs.replace(body, base_version=None)
+    return Prepared(stored, body.day.isoformat(), body.mood == LOWEST_MOOD)
+
+
+ENTRY = records.register(
+    records.Kind(name="entry", label="check-in", out_type=EntryOut, prepare=prepare_entry)
+)
+RecordId = FromPath[UUID]
+DeleteVersion = Annotated[int | None, QueryParameter(name="base_version", ge=0)]
+
+
+class EntryController(Controller):
+    path = "/api/entries"
+    tags = ["entries"]
+
+    @put("/{record_id:uuid}", summary="Create (201) or replace (200) a check-in")
+    async def put_entry(
+        self,
+        record_id: RecordId,
+        data: JSONBody[EntryPut],
+        user: NamedDependency[User],
+        db: NamedDependency[Database],
+        clock: NamedDependency[Clock],
+        crisis: NamedDependency[Crisis],
+    ) -> Response[EntryOut]:
+        return await records.put(db, ENTRY, user, record_id, data, clock, crisis)
+
+    @get("/{record_id:uuid}", summary="One check-in")
+    async def get_entry(
+        self, record_id: RecordId, user: NamedDependency[User], db: NamedDependency[Database]
+    ) -> EntryOut:
+        return await records.fetch(db, ENTRY, user, record_id)
+
+    @delete("/{record_id:uuid}", summary="Delete a check-in (leaves a tombstone for sync)")
+    async def delete_entry(
+        self,
+        record_id: RecordId,
+        user: NamedDependency[User],
+        db: NamedDependency[Database],
+        clock: NamedDependency[Clock],
+        base_version: DeleteVersion = None,
+    ) -> None:
+        await records.remove(db, ENTRY, user, record_id, base_version, clock)
+
+    @get("/", summary="Check-ins by day (the latest `limit` in the range, oldest first)")
+    async def list_entries(
+        self,
+        user: NamedDependency[User],
+        db: NamedDependency[Database],
+        start: StartDay = None,
+        end: EndDay = None,
+        limit: Limit = records.LIST_LIMIT_DEFAULT,
+    ) -> list[EntryOut]:
+        return await records.between(db, ENTRY, user, start, end, limit)

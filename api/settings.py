@@ -1,0 +1,73 @@
+"""Deployment settings: one frozen Struct, built by the CLI and passed to ``create_app``.
+
+Nothing here reads the environment at import time; ``from_env`` is called explicitly by the CLI,
+and tests build ``Settings`` directly on a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Every setting of a deployment. Each one is listed in the README's configuration table."""
+
+    db_path: Path = Path("waypoint.sqlite3")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # The address people use to reach the server; share links are built on it.
+    base_url: str = ""
+    # True behind HTTPS: cookies get Secure and the __Host- prefix, and HSTS is sent.
+    https: bool = False
+    allowed_hosts: tuple[str, ...] = ("*",)
+    guides_dir: Path = PROJECT_DIR / "guides"
+    pwa_dir: Path = PROJECT_DIR / "pwa"
+    # JSON file with the crisis resources of this deployment; empty means the US defaults.
+    crisis_file: str = ""
+    session_idle_minutes: int = 60 * 24 * 14
+    session_max_days: int = 90
+    max_body_bytes: int = 2 * 1024 * 1024
+    # Log-in / registration attempts allowed per client address and per username per window.
+    login_attempts: int = 10
+    login_window_seconds: int = 300
+    # Share-token guesses allowed per client address per window.
+    share_attempts: int = 30
+    report_paper: Literal["A4", "Letter"] = "A4"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def public_url(self) -> str:
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        scheme = "https" if self.https else "http"
+        return f"{scheme}://{self.host}:{self.port}"
+
+
+ENV_PREFIX = "WAYPOINT_"
+
+
+def from_env(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from ``WAYPOINT_*`` variables, then apply explicit overrides (CLI flags).
+
+    msgspec converts the strings ("true", "8000", "a,b") into the declared types, so a bad value
+    fails here with the setting's name instead of somewhere deep in the app.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    raw: dict[str, Any] = {}
+    for field in msgspec.structs.fields(Settings):
+        value = environ.get(ENV_PREFIX + field.name.upper())
+        if value is None:
+            continue
+        raw[field.name] = value.split(",") if field.name == "allowed_hosts" else value
+    raw.update({key: value for key, value in overrides.items() if value is not None})
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SystemExit(f"Invalid setting: {exc}") from exc

@@ -1,0 +1,545 @@
+"""Trend maths behind GET /api/trends: the daily series, its 7-day average and the summary.
+
+Pure: the storage layer builds the input Structs and the route encodes the output; nothing here
+does I/O, so the maths is tested without HTTP.
+
+Speed matters (a year of trends must answer thousands of times a second, ten years in a few
+milliseconds), so every day is addressed by its offset from one ordinal day, entries are read
+once, the 7-day average is a running sum, and no loop rescans a window.
+
+Days are calendar days. An entry already carries its own `day`; a treatment or assessment carries
+an aware datetime whose calendar day is taken in the user's time zone, so a 01:30 infusion in New
+York is on the New York date even though it is the previous evening in UTC.
+"""
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Annotated, Final, Literal
+from zoneinfo import ZoneInfo
+
+import msgspec
+from msgspec import Meta
+
+from api import instruments
+
+#: The 7-day average of a day covers that day and the 6 before it ...
+ROLLING_WINDOW_DAYS: Final = 7
+#: ... and exists only when at least this many of those days have a check-in.
+ROLLING_MIN_DAYS: Final = 4
+#: Baseline mood is the mean of daily moods over this many days before the baseline date.
+BASELINE_WINDOW_DAYS: Final = 14
+PLATEAU_WINDOW_DAYS: Final = 21
+PLATEAU_MIN_DAYS_LOGGED: Final = 14
+PLATEAU_MAX_CHANGE: Final = 0.5
+PLATEAU_MAX_ABOVE_BASELINE: Final = 2.0
+#: Days of entries before `start` the series needs: a plateau window's first 7-day average.
+HISTORY_DAYS: Final = PLATEAU_WINDOW_DAYS - 1 + ROLLING_WINDOW_DAYS - 1
+
+PLATEAU_RULE: Final = (
+    f"Plateau: over the {PLATEAU_WINDOW_DAYS} days ending on the latest day with a 7-day average "
+    f"(all of them after the baseline date, with check-ins on at least {PLATEAU_MIN_DAYS_LOGGED} "
+    f"of them), the 7-day average moved by less than {PLATEAU_MAX_CHANGE} points between the "
+    f"first and the last of those days, and it is still less than {PLATEAU_MAX_ABOVE_BASELINE:g} "
+    "points above the baseline mood: improvement has stalled."
+)
+
+BaselineSource = Literal["first_treatment", "user"]
+ZeroToTen = Annotated[int, Meta(ge=0, le=10)]
+
+
+class EntryPoint(msgspec.Struct, frozen=True):
+    """One daily check-in, as the trend maths needs it.
+
+    Unknown fields are allowed so that a stored entry (with its tags and note) decodes straight
+    into this shape, skipping what the maths does not need.
+    """
+
+    day: date
+    mood: ZeroToTen
+    anxiety: ZeroToTen | None = None
+    energy: ZeroToTen | None = None
+    sleep_hours: Annotated[float, Meta(ge=0, le=24)] | None = None
+
+
+class TreatmentPoint(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One treatment; `at` must be time-zone aware. `status` is planned, done or cancelled."""
+
+    id: str
+    at: datetime
+    kind: str
+    status: str
+    dose_mg: float | None = None
+
+
+class AssessmentPoint(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One scored questionnaire; `taken_at` must be time-zone aware."""
+
+    id: str
+    instrument: str
+    taken_at: datetime
+    total: int
+    band: str
+    flagged: bool = False
+
+
+class DayPoint(msgspec.Struct, frozen=True, omit_defaults=False):
+    """One calendar day. Values are means of that day's check-ins; None (never 0) when unknown."""
+
+    day: date
+    mood: float | None
+    anxiety: float | None
+    energy: float | None
+    sleep_hours: float | None
+    checkins: int
+    mood_7d: float | None
+
+
+class Marker(msgspec.Struct, frozen=True, omit_defaults=False):
+    """A treatment placed on the chart; `day` is its local calendar day."""
+
+    id: str
+    at: datetime
+    day: date
+    kind: str
+    status: str
+    dose_mg: float | None
+
+
+class AssessmentMarker(msgspec.Struct, frozen=True, omit_defaults=False):
+    """A questionnaire placed on the chart; `day` is its local calendar day."""
+
+    id: str
+    instrument: str
+    taken_at: datetime
+    day: date
+    total: int
+    band: str
+    flagged: bool
+
+
+class Lift(msgspec.Struct, frozen=True, omit_defaults=False):
+    """How long the 7-day mood average stayed above baseline after one done treatment.
+
+    `days_above` counts the days after the treatment before the first day whose 7-day average
+    is at or below the baseline mood. Counting stops at the next done treatment (otherwise the
+    first infusion of a series would take the credit for all the others): then
+    `reached_next_treatment` is true and `days_above` is a lower bound. When the average is
+    still above on the last day with a check-in, `still_above` is true. When nothing can be
+    measured, `days_above` is None and `reason` says why.
+    """
+
+    treatment_id: str
+    day: date
+    days_above: int | None
+    still_above: bool
+    reached_next_treatment: bool
+    reason: str | None
+
+
+class Summary(msgspec.Struct, frozen=True, omit_defaults=False):
+    """Baseline against now, response status, lifts, plateau and logging adherence.
+
+    Changes (`mood_change`, `phq9_change`, `phq9_status`) are given only when the latest value
+    comes from after the baseline date; otherwise there is nothing yet to compare.
+    `adherence` counts the period's days up to `today` only: future days cannot be logged.
+    """
+
+    baseline_date: date | None
+    baseline_source: BaselineSource | None
+    baseline_mood: float | None
+    baseline_mood_days: int
+    baseline_phq9: int | None
+    baseline_phq9_date: date | None
+    latest_mood_7d: float | None
+    latest_mood_7d_date: date | None
+    latest_phq9: int | None
+    latest_phq9_date: date | None
+    mood_change: float | None
+    phq9_change: int | None
+    phq9_relative_drop: float | None
+    phq9_status: instruments.Phq9Status | None
+    last_treatment_date: date | None
+    days_since_last_treatment: int | None
+    lifts: list[Lift]
+    plateau: bool
+    plateau_rule: str
+    adherence: float
+    days_logged: int
+    days_in_period: int
+    crisis_flags: int
+
+
+class Trends(msgspec.Struct, frozen=True, omit_defaults=False):
+    """Everything GET /api/trends returns for the period start..end (inclusive)."""
+
+    start: date
+    end: date
+    days: list[DayPoint]
+    treatments: list[Marker]
+    assessments: list[AssessmentMarker]
+    summary: Summary
+
+
+def local_day(moment: datetime, tz: ZoneInfo) -> date:
+    """The calendar day of an aware moment in the user's zone (DST-safe: tz does the maths)."""
+    if moment.utcoffset() is None:
+        raise ValueError(f"datetime {moment.isoformat()} has no time zone")
+    return moment.astimezone(tz).date()
+
+
+def baseline_anchor(
+    treatments: Iterable[TreatmentPoint], *, tz: ZoneInfo, baseline_date: date | None = None
+) -> tuple[date | None, BaselineSource | None]:
+    """The baseline date and where it came from: the user's choice, else the first done treatment.
+
+    Planned and cancelled treatments never anchor a baseline: nothing has happened yet.
+    """
+    if baseline_date is not None:
+        return baseline_date, "user"
+    done = [each.at for each in treatments if each.status == "done"]
+    if not done:
+        return None, None
+    return local_day(min(done), tz), "first_treatment"
+
+
+def history_start(
+    start: date,
+    treatments: Iterable[TreatmentPoint],
+    *,
+    tz: ZoneInfo,
+    baseline_date: date | None = None,
+) -> date:
+    """The earliest entry day `compute_trends` needs for a period beginning on `start`.
+
+    The storage layer should fetch entries from here to `end`, ALL of the user's treatments
+    (the first one anchors the baseline) and all assessments up to `end`.
+    """
+    earliest = start - timedelta(days=HISTORY_DAYS)
+    anchor, _ = baseline_anchor(treatments, tz=tz, baseline_date=baseline_date)
+    if anchor is not None:
+        earliest = min(earliest, anchor - timedelta(days=BASELINE_WINDOW_DAYS))
+    return earliest
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _day_with_several(day: date, group: Sequence[EntryPoint], mood_7d: float | None) -> DayPoint:
+    """A day with several check-ins: each value is the mean over the check-ins that gave it."""
+    anxiety = [each.anxiety for each in group if each.anxiety is not None]
+    energy = [each.energy for each in group if each.energy is not None]
+    sleep = [each.sleep_hours for each in group if each.sleep_hours is not None]
+    return DayPoint(
+        day,
+        _rounded(_mean([each.mood for each in group])),
+        _rounded(_mean(anxiety)),
+        _rounded(_mean(energy)),
+        _rounded(_mean(sleep)),
+        len(group),
+        mood_7d,
+    )
+
+
+class _Series(msgspec.Struct, frozen=True):
+    """Per-day lists indexed from one ordinal day (index 0 = `first_ordinal`)."""
+
+    first_ordinal: int
+    logged: list[bool]  # the day has at least one check-in
+    daily_mood: list[float | None]  # unrounded mean mood of the day
+    mood_7d: list[float | None]  # rounded trailing 7-day mean of daily_mood
+    days: list[DayPoint]  # the output points, from index `offset` on
+
+
+def _series(entries: Iterable[EntryPoint], first_ordinal: int, size: int, offset: int) -> _Series:
+    """Index entries by day, average each day, and run the 7-day mean, in one pass over days.
+
+    This is the hot loop (one step per day, ten years = 3,650 steps), hence the inlined running
+    sum and the memo of `round`, which costs more than everything else in a step. Most days
+    have one check-in, so only a day's second and later check-ins go through a dict.
+    """
+    single: list[EntryPoint | None] = [None] * size
+    extra: dict[int, list[EntryPoint]] = {}
+    for entry in entries:
+        index = entry.day.toordinal() - first_ordinal
+        if 0 <= index < size:
+            if single[index] is None:
+                single[index] = entry
+            else:
+                extra.setdefault(index, []).append(entry)
+    daily_mood: list[float | None] = [None] * size
+    mood_7d: list[float | None] = [None] * size
+    days: list[DayPoint] = []
+    rounded: dict[float, float] = {}  # memo of round(value, 2): few distinct values recur
+    total, count = 0.0, 0
+    for index, first in enumerate(single):
+        later = None
+        if first is not None:
+            later = extra.get(index) if extra else None
+            if later is None:
+                mood: float = first.mood
+            else:
+                mood = (first.mood + sum(each.mood for each in later)) / (len(later) + 1)
+            daily_mood[index] = mood
+            total += mood
+            count += 1
+        if index >= ROLLING_WINDOW_DAYS:
+            dropped = daily_mood[index - ROLLING_WINDOW_DAYS]
+            if dropped is not None:
+                total -= dropped
+                count -= 1
+                if not count:
+                    total = 0.0  # forget floating-point residue across a gap
+        average = None
+        if count >= ROLLING_MIN_DAYS:
+            mean = total / count
+            average = rounded.get(mean)
+            if average is None:
+                average = rounded[mean] = round(mean, 2)
+            mood_7d[index] = average
+        if index < offset:
+            continue
+        if first is None:
+            days.append(
+                DayPoint(
+                    date.fromordinal(first_ordinal + index), None, None, None, None, 0, average
+                )
+            )
+        elif later is None:
+            sleep = first.sleep_hours
+            if sleep is not None:
+                sleep_rounded = rounded.get(sleep)
+                if sleep_rounded is None:
+                    sleep_rounded = rounded[sleep] = round(sleep, 2)
+                sleep = sleep_rounded
+            days.append(
+                DayPoint(first.day, first.mood, first.anxiety, first.energy, sleep, 1, average)
+            )
+        else:
+            days.append(_day_with_several(first.day, [first, *later], average))
+    logged = [entry is not None for entry in single]
+    return _Series(first_ordinal, logged, daily_mood, mood_7d, days)
+
+
+def _baseline_mood(
+    entries: Sequence[EntryPoint],
+    daily_mood: Sequence[float | None],
+    first_ordinal: int,
+    anchor: date,
+) -> tuple[float | None, int]:
+    """Mean of daily mean moods over the 14 days before `anchor`, and how many days had data.
+
+    The days usually lie inside the series already; when the anchor is far from the period
+    (an old first treatment, a user-chosen date) the entries are read once more for them.
+    """
+    window_end = anchor.toordinal()
+    window_first = window_end - BASELINE_WINDOW_DAYS
+    if window_first >= first_ordinal and window_end <= first_ordinal + len(daily_mood):
+        window = daily_mood[window_first - first_ordinal : window_end - first_ordinal]
+        means = [value for value in window if value is not None]
+    else:
+        moods_by_day: dict[int, list[int]] = {}
+        for entry in entries:
+            ordinal = entry.day.toordinal()
+            if window_first <= ordinal < window_end:
+                moods_by_day.setdefault(ordinal, []).append(entry.mood)
+        means = [sum(moods) / len(moods) for moods in moods_by_day.values()]
+    return _rounded(_mean(means)), len(means)
+
+
+def _treatment_markers(
+    treatments: Iterable[TreatmentPoint], tz: ZoneInfo, start: date, end: date
+) -> tuple[list[Marker], list[int]]:
+    """The period's treatment markers, and the sorted ordinal days of ALL done treatments."""
+    markers: list[Marker] = []
+    done_days: list[int] = []
+    for each in sorted(treatments, key=lambda treatment: treatment.at):
+        day = local_day(each.at, tz)
+        if each.status == "done":
+            done_days.append(day.toordinal())
+        if start <= day <= end:
+            markers.append(Marker(each.id, each.at, day, each.kind, each.status, each.dose_mg))
+    return markers, done_days
+
+
+def _assessment_markers(
+    assessments: Iterable[AssessmentPoint], tz: ZoneInfo, start: date, end: date
+) -> tuple[list[AssessmentMarker], list[tuple[date, int]]]:
+    """The period's assessment markers, and all PHQ-9s up to `end` as (day, total), oldest first."""
+    markers: list[AssessmentMarker] = []
+    phq9_history: list[tuple[date, int]] = []
+    for each in sorted(assessments, key=lambda assessment: assessment.taken_at):
+        day = local_day(each.taken_at, tz)
+        if day > end:
+            continue
+        if each.instrument == "phq9":
+            phq9_history.append((day, each.total))
+        if day >= start:
+            markers.append(
+                AssessmentMarker(
+                    each.id,
+                    each.instrument,
+                    each.taken_at,
+                    day,
+                    each.total,
+                    each.band,
+                    each.flagged,
+                )
+            )
+    return markers, phq9_history
+
+
+def compute_trends(
+    entries: Sequence[EntryPoint],
+    treatments: Sequence[TreatmentPoint],
+    assessments: Sequence[AssessmentPoint],
+    *,
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+    today: date,
+    baseline_date: date | None = None,
+    flagged_entry_days: Iterable[date] = (),
+) -> Trends:
+    """Build the trends for start..end from entries, treatments and assessments.
+
+    Inputs may (and should, see `history_start`) reach back before `start`, so that the 7-day
+    averages at the start of the period and the baseline are right. `flagged_entry_days` are
+    the days whose check-in raised a crisis flag; they count towards `crisis_flags`.
+    """
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    first_ordinal = start.toordinal() - HISTORY_DAYS  # index 0 of every per-day list
+    offset = HISTORY_DAYS  # the index of `start`
+    size = end.toordinal() - first_ordinal + 1
+    series = _series(entries, first_ordinal, size, offset)
+    days, mood_7d = series.days, series.mood_7d
+    treatment_markers, done_days = _treatment_markers(treatments, tz, start, end)
+    assessment_markers, phq9_history = _assessment_markers(assessments, tz, start, end)
+
+    anchor, source = baseline_anchor(treatments, tz=tz, baseline_date=baseline_date)
+    anchor_index = None if anchor is None else anchor.toordinal() - first_ordinal
+    baseline_mood, baseline_mood_days = None, 0
+    baseline_phq9: tuple[date, int] | None = None
+    if anchor is not None:
+        baseline_mood, baseline_mood_days = _baseline_mood(
+            entries, series.daily_mood, first_ordinal, anchor
+        )
+        earlier = [each for each in phq9_history if each[0] <= anchor]
+        baseline_phq9 = earlier[-1] if earlier else None
+
+    latest_index = next(
+        (i for i in range(size - 1, offset - 1, -1) if mood_7d[i] is not None), None
+    )
+    latest_mood = None if latest_index is None else mood_7d[latest_index]
+    latest_mood_day = None if latest_index is None else days[latest_index - offset].day
+    latest_phq9 = phq9_history[-1] if phq9_history else None
+    mood_change = None
+    after_anchor = anchor is not None and latest_mood_day is not None and latest_mood_day > anchor
+    if after_anchor and latest_mood is not None and baseline_mood is not None:
+        mood_change = round(latest_mood - baseline_mood, 2)
+    phq9_change = phq9_drop = status = None
+    if latest_phq9 and baseline_phq9 and anchor is not None and latest_phq9[0] > anchor:
+        phq9_change = latest_phq9[1] - baseline_phq9[1]
+        drop = instruments.relative_drop(baseline_phq9[1], latest_phq9[1])
+        phq9_drop = None if drop is None else round(drop, 3)
+        status = instruments.phq9_status(baseline_phq9[1], latest_phq9[1])
+
+    past_done = done_days[: bisect_right(done_days, today.toordinal())]
+    last_done = date.fromordinal(past_done[-1]) if past_done else None
+    lifts = [
+        _lift(marker, done_days, series, baseline_mood)
+        for marker in treatment_markers
+        if marker.status == "done"
+    ]
+    days_in_period = max(0, (min(end, today) - start).days + 1)
+    days_logged = series.logged[offset : offset + days_in_period].count(True)
+    crisis_flags = sum(marker.flagged for marker in assessment_markers)
+    crisis_flags += len({day for day in flagged_entry_days if start <= day <= end})
+
+    summary = Summary(
+        baseline_date=anchor,
+        baseline_source=source,
+        baseline_mood=baseline_mood,
+        baseline_mood_days=baseline_mood_days,
+        baseline_phq9=None if baseline_phq9 is None else baseline_phq9[1],
+        baseline_phq9_date=None if baseline_phq9 is None else baseline_phq9[0],
+        latest_mood_7d=latest_mood,
+        latest_mood_7d_date=latest_mood_day,
+        latest_phq9=None if latest_phq9 is None else latest_phq9[1],
+        latest_phq9_date=None if latest_phq9 is None else latest_phq9[0],
+        mood_change=mood_change,
+        phq9_change=phq9_change,
+        phq9_relative_drop=phq9_drop,
+        phq9_status=status,
+        last_treatment_date=last_done,
+        days_since_last_treatment=None if last_done is None else (today - last_done).days,
+        lifts=lifts,
+        plateau=_plateau(series, latest_index, anchor_index, baseline_mood),
+        plateau_rule=PLATEAU_RULE,
+        adherence=round(days_logged / days_in_period, 3) if days_in_period else 0.0,
+        days_logged=days_logged,
+        days_in_period=days_in_period,
+        crisis_flags=crisis_flags,
+    )
+    return Trends(start, end, days, treatment_markers, assessment_markers, summary)
+
+
+def _lift(
+    marker: Marker, done_days: Sequence[int], series: _Series, baseline: float | None
+) -> Lift:
+    """Measure one treatment's lift; see `Lift` for the rule. `done_days` must be sorted."""
+
+    def unmeasured(reason: str) -> Lift:
+        return Lift(marker.id, marker.day, None, False, False, reason)
+
+    if baseline is None:
+        return unmeasured("no baseline mood: no check-ins in the 14 days before the baseline date")
+    day_index = marker.day.toordinal() - series.first_ordinal
+    last_index = len(series.logged) - 1
+    while last_index > day_index and not series.logged[last_index]:
+        last_index -= 1
+    if last_index <= day_index:
+        return unmeasured("no check-ins after this treatment yet")
+    following = bisect_right(done_days, marker.day.toordinal())
+    reached_next = False
+    if following < len(done_days):
+        day_before_next = done_days[following] - series.first_ordinal - 1
+        if day_before_next < last_index:
+            last_index, reached_next = day_before_next, True
+    if last_index <= day_index:
+        return unmeasured("the next treatment came the next day, before a lift could be measured")
+    measured = False
+    for index in range(day_index + 1, last_index + 1):
+        value = series.mood_7d[index]
+        if value is not None:
+            if value <= baseline:
+                return Lift(marker.id, marker.day, index - day_index - 1, False, False, None)
+            measured = True
+    if not measured:
+        return unmeasured("too few check-ins after this treatment for a 7-day average")
+    return Lift(marker.id, marker.day, last_index - day_index, not reached_next, reached_next, None)
+
+
+def _plateau(
+    series: _Series, latest_index: int | None, anchor_index: int | None, baseline: float | None
+) -> bool:
+    """Apply PLATEAU_RULE (written out in full in that constant)."""
+    if latest_index is None or anchor_index is None or baseline is None:
+        return False
+    window_first = latest_index - PLATEAU_WINDOW_DAYS + 1
+    if window_first <= anchor_index:
+        return False
+    first_value, last_value = series.mood_7d[window_first], series.mood_7d[latest_index]
+    if first_value is None or last_value is None:
+        return False
+    if series.logged[window_first : latest_index + 1].count(True) < PLATEAU_MIN_DAYS_LOGGED:
+        return False
+    moved = abs(round(last_value - first_value, 2))
+    above_baseline = round(last_value - baseline, 2)
+    return moved < PLATEAU_MAX_CHANGE and above_baseline < PLATEAU_MAX_ABOVE_BASELINE

@@ -1,0 +1,90 @@
+"""Shared fixtures: a real SQLite file per test, the real app, real HTTP through AsyncTestClient."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from api.app import create_app
+from api.settings import PROJECT_DIR, Settings
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(db_path=tmp_path / "waypoint.sqlite3", guides_dir=PROJECT_DIR / "guides")
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A client that runs the app's lifespan (opens the database)."""
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def other(app: Litestar, client: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
+    """A second browser on the same running app (its own cookies; the lifespan is shared).
+
+    AsyncTestClient runs the app on an event loop in a portal thread; the second client must use
+    the same portal, or the app's database would be driven from two event loops.
+    """
+    second = AsyncTestClient(app=app)
+    second.blocking_portal = client.blocking_portal
+    return second
+
+
+async def register(
+    client: AsyncTestClient[Litestar], username: str = "alice", **extra: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        "/api/account", json={"username": username, "password": PASSWORD, **extra}
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture
+async def alice(client: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
+    await register(client, "alice", timezone="America/New_York")
+    return client
+
+
+@pytest.fixture
+async def bob(other: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
+    await register(other, "bob")
+    return other
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+ENTRY = {"day": "2026-11-20", "mood": 6, "anxiety": 3, "tags": ["walk"], "note": "slept ok"}
+TREATMENT = {
+    "at": "2026-11-18T10:00:00-05:00",
+    "kind": "iv_infusion",
+    "status": "done",
+    "dose_mg": 35.0,
+    "side_effects": ["nausea"],
+}
+
+
+def use_session(client: AsyncTestClient[Litestar], cookie: str | None) -> None:
+    """Make a client present a given session cookie (e.g. an old one, or one from before a restart)."""
+    client.cookies.clear()
+    if cookie:
+        client.cookies.set("waypoint_session", cookie, domain="testserver.local")
