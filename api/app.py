@@ -31,7 +31,7 @@ from api import (
 from api.db import Database
 from api.errors import Conflict, conflict_response
 from api.ratelimit import RateLimiter
-from api.security import security_middleware
+from api.security import CrossSiteWriteMiddleware, header_hook
 from api.sessions import Clock, current_user, utc_now
 from api.settings import Settings
 
@@ -94,7 +94,8 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
         },
         lifespan=[lifespan],
         exception_handlers={Conflict: conflict_response},
-        middleware=[security_middleware(settings)],
+        middleware=[CrossSiteWriteMiddleware],
+        before_send=[header_hook(settings)],
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         request_max_body_size=settings.max_body_bytes,

@@ -90,12 +90,20 @@ ROW_COLUMNS = "id, version, updated_at, flagged, deleted, data, seq"
 # --- SQL (run on the database thread) ------------------------------------------------------
 
 
+class NotYours(Exception):
+    """The id belongs to another user's record: answered exactly like a missing record."""
+
+
 def _row(conn: sqlite3.Connection, user_id: int, kind: str, record_id: str) -> Row | None:
     found = conn.execute(
-        f"SELECT {ROW_COLUMNS} FROM records WHERE user_id = ? AND kind = ? AND id = ?",  # noqa: S608
-        (user_id, kind, record_id),
+        f"SELECT {ROW_COLUMNS}, user_id FROM records WHERE kind = ? AND id = ?",  # noqa: S608
+        (kind, record_id),
     ).fetchone()
-    return Row(*found) if found else None
+    if found is None:
+        return None
+    if found[-1] != user_id:
+        raise NotYours
+    return Row(*found[:-1])
 
 
 def _next_seq(conn: sqlite3.Connection) -> int:
@@ -132,8 +140,8 @@ def put_row(
     version = current.version + 1
     conn.execute(
         "UPDATE records SET version = ?, seq = ?, day = ?, flagged = ?, updated_at = ?, data = ? "
-        "WHERE user_id = ? AND kind = ? AND id = ?",
-        (version, seq, day, flagged, now, data, user_id, kind, record_id),
+        "WHERE kind = ? AND id = ?",
+        (version, seq, day, flagged, now, data, kind, record_id),
     )
     return False, Row(record_id, version, now, flagged, 0, data, seq)
 
@@ -156,14 +164,17 @@ def delete_row(
         raise Conflict(current)
     conn.execute(
         "UPDATE records SET version = version + 1, seq = ?, day = NULL, flagged = 0, deleted = 1, "
-        "updated_at = ?, data = NULL WHERE user_id = ? AND kind = ? AND id = ?",
-        (_next_seq(conn), now, user_id, kind, record_id),
+        "updated_at = ?, data = NULL WHERE kind = ? AND id = ?",
+        (_next_seq(conn), now, kind, record_id),
     )
     return True
 
 
 def live_row(conn: sqlite3.Connection, user_id: int, kind: str, record_id: str) -> Row | None:
-    row = _row(conn, user_id, kind, record_id)
+    try:
+        row = _row(conn, user_id, kind, record_id)
+    except NotYours:
+        return None
     return row if row and not row.deleted else None
 
 
@@ -250,6 +261,8 @@ async def put(
         )
     except Conflict as exc:
         raise Conflict(current_copy(kind, exc.current)) from None
+    except NotYours:
+        raise not_found(kind.label) from None
     out = to_out(kind, row)
     if row.flagged:
         out.crisis = crisis  # type: ignore[attr-defined]
@@ -282,6 +295,8 @@ async def remove(
         )
     except Conflict as exc:
         raise Conflict(current_copy(kind, exc.current)) from None
+    except NotYours:
+        found = False
     if not found:
         raise not_found(kind.label)
 

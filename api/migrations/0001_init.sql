@@ -21,7 +21,8 @@ CREATE TABLE sessions (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX sessions_by_user ON sessions (user_id);
 
--- One table for every versioned kind (entry, treatment, assessment): the client picks the id,
+-- One table for every versioned kind (entry, treatment, assessment): the client picks the id
+-- (a UUID, unique per kind across all users, so another user's id is simply "not found"),
 -- every change takes the next seq, and a delete keeps a tombstone (deleted = 1, data NULL).
 CREATE TABLE records (
     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -34,7 +35,7 @@ CREATE TABLE records (
     deleted INTEGER NOT NULL DEFAULT 0,
     updated_at TEXT NOT NULL,
     data BLOB,
-    PRIMARY KEY (user_id, kind, id)
+    PRIMARY KEY (kind, id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX records_by_day ON records (user_id, kind, day) WHERE deleted = 0;
 CREATE INDEX records_by_seq ON records (user_id, seq);

@@ -1,0 +1,348 @@
+"""Seed a Waypoint database for benchmarks: realistic check-ins, treatments and questionnaires.
+
+Records are made by the app's own code: the kinds' Structs (``EntryPut``, ``TreatmentPut``,
+``AssessmentPut``), their ``prepare_*`` functions (validation, scoring, safety flags, the local
+day) and ``api.records.ENCODER``; they are stored with ``api.records.put_row`` for small files,
+and with the very same INSERT statement via ``executemany`` for big ones (``put_row`` looks up
+the row and MAX(seq) first, which costs three statements a row). Sessions are made with
+``api.sessions.insert_session``, so a benchmark client can log in with a cookie and no argon2.
+
+    python -m bench.seed --db bench.sqlite3               # the benchmark's single-user file
+    python bench/seed.py --users 10000 --days 365         # the scale file (10 000 users x 1 year)
+
+Each user's history: about a month of low mood, an induction series of six IV infusions over
+two to three weeks, then boosters every three to six weeks (a lift after each that fades),
+PHQ-9 and GAD-7 every two weeks, ~90 % of days logged with a few gaps, some tags and notes.
+The sessions' secrets are written next to the database as ``<db>.sessions.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import math
+import random
+import sqlite3
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as Time
+from pathlib import Path
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from api import db as database
+from api.assessments import AssessmentPut, prepare_assessment
+from api.entries import EntryPut, prepare_entry
+from api.records import ENCODER, put_row
+from api.sessions import HASHER, User, insert_session
+from api.treatments import BloodPressure, TreatmentPut, prepare_treatment
+
+PASSWORD = "bench-password-1"
+INSERT_SQL = (  # the statement api.records.put_row runs for a new record
+    "INSERT INTO records (user_id, kind, id, version, seq, day, flagged, deleted, "
+    "updated_at, data) VALUES (?, ?, ?, 1, ?, ?, ?, 0, ?, ?)"
+)
+ZONES = ("America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/London",
+         "Europe/Berlin", "Australia/Sydney", "UTC")  # fmt: skip
+TAGS = ("walk", "therapy", "work", "family", "tired", "headache", "friends", "outside",
+        "integration", "journaling", "poor sleep", "exercise", "meditation", "rain")  # fmt: skip
+NOTES = (
+    "Slept badly, heavy morning.",
+    "Integration session today; talked about the last infusion and what came up.",
+    "Walked the dog twice. Noticed the light on the river, which I haven't in months.",
+    "Flat day. Not worse, not better.",
+    "Dissociation wore off after about an hour; my sister drove me home.",
+    "Headache in the afternoon, better after water and a nap.",
+    "First day in a while that I wanted to cook.",
+    "Work was a lot. Anxiety high before the meeting, fine after.",
+    "Felt the lift fading a bit this week. Booster is booked.",
+    "Called an old friend — it was easier than I expected.",
+)
+SIDE_EFFECTS = ("dissociation", "nausea", "dizziness", "raised blood pressure", "headache",
+                "blurred vision", "fatigue")  # fmt: skip
+CLINICS = ("Riverside Ketamine Clinic", "North Shore Infusion Centre", "Dr. Okafor's practice")
+
+
+class Record(NamedTuple):
+    day: str  # local day, the merge key for a day-major write order
+    user_id: int
+    kind: str
+    id: str
+    data: bytes
+    flagged: bool
+    updated_at: str
+
+
+class Profile(NamedTuple):
+    """How one seeded user's history is shaped."""
+
+    days: int
+    treatments: int | None = None  # None: an induction series then boosters every 3-6 weeks
+    assessments: int | None = None  # None: PHQ-9 and GAD-7 every 14 days
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _bp(rng: random.Random, raised: int = 0) -> BloodPressure:
+    return BloodPressure(systolic=rng.randint(110, 135) + raised, diastolic=rng.randint(70, 85))
+
+
+def treatment_days(rng: random.Random, days: int, count: int | None) -> list[int]:
+    """Day offsets of the done treatments: induction (6 in ~18 days) then boosters."""
+    if count is not None:  # evenly spread (the ten-year profile: a fixed number)
+        start = min(30, days // 10)
+        step = (days - start) / count
+        return [start + int(i * step) for i in range(count)]
+    start = min(30, max(days // 8, 1))
+    found = [start + offset for offset in (0, 2, 4, 7, 9, 11) if start + offset < days]
+    day = found[-1] if found else start
+    while True:
+        day += rng.randint(21, 42)
+        if day >= days:
+            return found
+        found.append(day)
+
+
+def user_records(user: User, profile: Profile, end: date, now: datetime, seed: int) -> list[Record]:
+    """One user's whole history, oldest first, as stored rows."""
+    rng = random.Random(seed)
+    tz = ZoneInfo(user.timezone)
+    first = end - timedelta(days=profile.days - 1)
+    done = treatment_days(rng, profile.days, profile.treatments)
+    done_set = set(done)
+    baseline = rng.uniform(2.0, 4.0)
+    responder = rng.random() < 0.7
+    out: list[Record] = []
+
+    def add(kind: str, day: date, body: Any, prepare: Any) -> None:
+        prepared = prepare(body, user, now)
+        stamp = f"{day.isoformat()}T{rng.randint(7, 22):02d}:{rng.randint(0, 59):02d}:00.000+00:00"
+        out.append(Record(prepared.day, user.id, kind, _uuid(rng), ENCODER.encode(prepared.stored),
+                          prepared.flagged, stamp))  # fmt: skip
+
+    # Mood: baseline, plus a lift after each treatment that fades over ~2 weeks, plus noise.
+    def mood_on(offset: int) -> float:
+        lift = 0.0
+        for t in done:
+            if t <= offset:
+                lift = max(lift, (3.5 if responder else 1.2) * math.exp(-(offset - t) / 14))
+        return baseline + lift + (0.8 if responder and done and offset > done[0] + 30 else 0)
+
+    gap_left = 0
+    for offset in range(profile.days):
+        day = first + timedelta(days=offset)
+        if gap_left:
+            gap_left -= 1
+        elif rng.random() < 0.01:
+            gap_left = rng.randint(2, 6)  # a few days away from the app
+        if not gap_left and rng.random() < 0.92:
+            for _ in range(2 if rng.random() < 0.02 else 1):
+                mood = max(0, min(10, round(mood_on(offset) + rng.gauss(0, 1.0))))
+                if offset in done_set and rng.random() < 0.5:
+                    mood = min(10, mood + 1)
+                tags = rng.sample(TAGS, rng.randint(1, 3)) if rng.random() < 0.35 else []
+                if offset in done_set:
+                    tags = ["infusion day", *tags[:2]]
+                note = rng.choice(NOTES) if rng.random() < 0.15 else ""
+                body = EntryPut(
+                    day=day,
+                    time=Time(rng.randint(7, 22), rng.choice((0, 15, 30, 45))),
+                    mood=mood,
+                    anxiety=max(0, min(10, 10 - mood + rng.randint(-2, 2))),
+                    energy=max(0, min(10, mood + rng.randint(-2, 2))),
+                    sleep_hours=rng.choice((5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0, 8.5, 9.0)),
+                    tags=tags,
+                    note=note,
+                )
+                add("entry", day, body, prepare_entry)
+        if offset in done_set:
+            at = datetime(day.year, day.month, day.day, rng.choice((9, 10, 11, 14)), 0, tzinfo=tz)
+            cancelled = offset not in done[:6] and rng.random() < 0.05
+            body = TreatmentPut(
+                at=at,
+                kind="iv_infusion" if rng.random() < 0.85 else "esketamine_nasal",
+                status="cancelled" if cancelled else "done",
+                dose_mg=round(rng.uniform(30, 60), 1),
+                clinic=rng.choice(CLINICS),
+                notes="Booster." if offset not in done[:6] else "Induction series.",
+                side_effects=rng.sample(SIDE_EFFECTS, rng.randint(0, 3)),
+                bp_before=_bp(rng),
+                bp_after=_bp(rng, raised=rng.randint(0, 25)),
+            )
+            add("treatment", day, body, prepare_treatment)
+    # A planned booster a couple of weeks ahead.
+    ahead = end + timedelta(days=rng.randint(7, 21))
+    planned = TreatmentPut(at=datetime(ahead.year, ahead.month, ahead.day, 10, tzinfo=tz),
+                           kind="iv_infusion", status="planned", clinic=CLINICS[0])  # fmt: skip
+    add("treatment", ahead, planned, prepare_treatment)
+
+    if profile.assessments is None:
+        when = list(range(0, profile.days, 14))
+        plan = [(offset, instrument) for offset in when for instrument in ("phq9", "gad7")]
+    else:
+        step = profile.days / profile.assessments
+        plan = [(int(i * step), ("phq9", "gad7")[i % 2]) for i in range(profile.assessments)]
+    for offset, instrument in plan:
+        day = first + timedelta(days=offset)
+        severity = max(0.0, min(1.0, (10 - mood_on(offset)) / 9 + rng.gauss(0, 0.08)))
+        items = 9 if instrument == "phq9" else 7
+        answers = [max(0, min(3, round(severity * 3 + rng.gauss(0, 0.6)))) for _ in range(items)]
+        if instrument == "phq9" and rng.random() > 0.03:
+            answers[8] = 0  # item 9 positive only now and then
+        taken = datetime(day.year, day.month, day.day, 19, 30, tzinfo=tz)
+        body = AssessmentPut(instrument=instrument, answers=answers, taken_at=taken,
+                             difficulty=rng.randint(0, 3) if instrument == "phq9" else None)  # fmt: skip
+        add("assessment", day, body, prepare_assessment)
+    out.sort(key=lambda record: record.day)
+    return out
+
+
+def open_db(path: Path) -> sqlite3.Connection:
+    """A new database file with the app's pragmas and schema."""
+    for suffix in ("", "-wal", "-shm", ".sessions.json"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None)
+    database.configure(conn)
+    database.migrate(conn)
+    conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while seeding only
+    return conn
+
+
+def add_user(
+    conn: sqlite3.Connection, username: str, timezone: str, password_hash: str, now: datetime
+) -> tuple[User, str]:
+    cursor = conn.execute(
+        "INSERT INTO users (username, password_hash, display_name, timezone, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (username, password_hash, username.title(), timezone, now.isoformat()),
+    )
+    user_id = int(cursor.lastrowid or 0)
+    secret = insert_session(conn, user_id, "waypoint-bench", now.timestamp())
+    user = User(id=user_id, username=username, display_name=username.title(), timezone=timezone,
+                baseline_date=None, created_at=now.isoformat(), session_id="")  # fmt: skip
+    return user, secret
+
+
+def write_with_put_row(conn: sqlite3.Connection, records: list[Record]) -> None:
+    """The app's own write function, one call per record, in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    for r in records:
+        put_row(conn, r.user_id, r.kind, r.id, None, r.data, r.day, r.flagged, r.updated_at)
+    conn.execute("COMMIT")
+
+
+def write_bulk(conn: sqlite3.Connection, records: Iterator[Record], batch: int = 200_000) -> int:
+    """The same INSERT as put_row, with seq numbers assigned in order, in big transactions."""
+    seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0])
+    written = 0
+    chunk: list[tuple[Any, ...]] = []
+    for r in records:
+        seq += 1
+        chunk.append((r.user_id, r.kind, r.id, seq, r.day, r.flagged, r.updated_at, r.data))
+        if len(chunk) >= batch:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(INSERT_SQL, chunk)
+            conn.execute("COMMIT")
+            written += len(chunk)
+            chunk.clear()
+    if chunk:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(INSERT_SQL, chunk)
+        conn.execute("COMMIT")
+        written += len(chunk)
+    return written
+
+
+def finish(conn: sqlite3.Connection, path: Path, sessions: list[dict[str, Any]]) -> None:
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    Path(str(path) + ".sessions.json").write_text(json.dumps(sessions), encoding="utf-8")
+
+
+def seed_bench(path: Path, days: int = 3 * 365, decade: bool = True) -> dict[str, Any]:
+    """The benchmark file: 'patient' (``days`` of history) and 'decade' (ten years, 200
+    treatments, 250 questionnaires). Returns the sessions (username -> cookie secret)."""
+    now = datetime.now(UTC)
+    conn = open_db(path)
+    password_hash = HASHER.hash(PASSWORD)
+    sessions = []
+    profiles = [("patient", "America/New_York", Profile(days))]
+    if decade:
+        profiles.append(("decade", "Europe/Berlin", Profile(3650, 199, 250)))
+    for number, (name, timezone, profile) in enumerate(profiles):
+        user, secret = add_user(conn, name, timezone, password_hash, now)
+        end = now.astimezone(ZoneInfo(timezone)).date()
+        records = user_records(user, profile, end, now, seed=1000 + number)
+        write_with_put_row(conn, records)
+        sessions.append({"user_id": user.id, "username": name, "secret": secret,
+                         "records": len(records), "days": profile.days})  # fmt: skip
+    finish(conn, path, sessions)
+    return {"sessions": sessions}
+
+
+def seed_scale(path: Path, users: int, days: int, log: bool = True) -> dict[str, Any]:
+    """``users`` users with ``days`` of history each, written day by day across users (as a
+    real deployment fills its file), in transactions of 200 000 rows."""
+    started = time.perf_counter()
+    now = datetime.now(UTC)
+    conn = open_db(path)
+    password_hash = HASHER.hash(PASSWORD)
+    conn.execute("BEGIN IMMEDIATE")
+    people = []
+    sessions = []
+    for number in range(users):
+        timezone = ZONES[number % len(ZONES)]
+        user, secret = add_user(conn, f"user{number:05d}", timezone, password_hash, now)
+        people.append(user)
+        sessions.append({"user_id": user.id, "username": user.username, "secret": secret})
+    conn.execute("COMMIT")
+    end = now.astimezone(UTC).date() - timedelta(days=1)  # yesterday: valid in every zone
+
+    def history(user: User, number: int) -> Iterator[Record]:
+        yield from user_records(user, Profile(days), end, now, seed=number)
+
+    merged = heapq.merge(*(history(u, n) for n, u in enumerate(people)), key=lambda r: r.day)
+    written = write_bulk(conn, merged) if users > 1 else 0
+    if users == 1:
+        records = list(history(people[0], 0))
+        write_with_put_row(conn, records)
+        written = len(records)
+    finish(conn, path, sessions)
+    seconds = time.perf_counter() - started
+    size = path.stat().st_size
+    if log:
+        print(f"seeded {users} users x {days} days: {written} records in {seconds:.1f} s, "
+              f"{size / 1e6:.1f} MB ({path})", flush=True)  # fmt: skip
+    return {"users": users, "days": days, "records": written, "seconds": seconds, "bytes": size}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.seed", description=__doc__.split("\n")[0])
+    parser.add_argument("--db", type=Path, help="file to create (replaced if it exists)")
+    parser.add_argument("--users", type=int, default=0,
+                        help="scale mode: this many users (e.g. 10000)")  # fmt: skip
+    parser.add_argument("--days", type=int, default=0,
+                        help="days of history per user (default 1095 single-user, 365 scale)")
+    args = parser.parse_args(argv)
+    if args.users:
+        days = args.days or 365
+        path = args.db or Path(f"bench/results/scale-{args.users}x{days}.sqlite3")
+        seed_scale(path, args.users, days)
+    else:
+        path = args.db or Path("bench/results/bench.sqlite3")
+        started = time.perf_counter()
+        result = seed_bench(path, days=args.days or 3 * 365)
+        counts = ", ".join(f"{s['username']}: {s['records']} records" for s in result["sessions"])
+        print(f"seeded {path} in {time.perf_counter() - started:.1f} s ({counts})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Every route that touches personal data checks the owner.
+
+The test walks the app's own route table, so a route added later without a session check, or one
+that serves another user's record, fails here until it is listed and behaves.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import ENTRY, PASSWORD, TREATMENT, new_id
+
+Client = AsyncTestClient[Litestar]
+CANARY = "CANARY-alice-private-7f3a"
+
+# Routes anyone may call: registration, log-in, and public content.
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("POST", "/api/account"),
+    ("POST", "/api/session"),
+    ("GET", "/api/instruments"),
+    ("GET", "/api/crisis"),
+    ("GET", "/api/guides"),
+    ("GET", "/api/guides/search"),
+    ("GET", "/api/guides/{slug:str}"),
+    # Share holders authenticate with the share token, not a session (tested in test_sharing).
+    ("GET", "/api/shared"),
+    ("GET", "/api/shared/report.pdf"),
+}
+PHQ9 = {"instrument": "phq9", "answers": [1] * 9, "taken_at": "2026-11-19T20:00:00-05:00"}
+BODIES: dict[str, Any] = {
+    "/api/entries": ENTRY,
+    "/api/treatments": TREATMENT,
+    "/api/assessments": PHQ9,
+    "/api/account/password": {"current_password": PASSWORD, "new_password": "another secret"},
+    "/api/account": {"password": PASSWORD},
+    "/api/shares": {"audience": "family", "guides": [], "include_schedule": True},
+}
+
+
+def api_routes(app: Litestar) -> list[tuple[str, str]]:
+    found = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith("/api/"):
+            continue
+        if route.path.startswith("/api/schema"):
+            continue
+        for method in sorted(route.methods - {"OPTIONS", "HEAD"}):
+            found.append((method, route.path))
+    return found
+
+
+def body_for(path: str) -> Any:
+    for prefix, body in sorted(BODIES.items(), key=lambda item: -len(item[0])):
+        if path.startswith(prefix):
+            return body
+    return None
+
+
+async def alice_objects(alice: Client) -> dict[str, str]:
+    """One object of each kind owned by alice, keyed by the collection path."""
+    objects = {"/api/entries": new_id(), "/api/treatments": new_id(),
+               "/api/assessments": new_id()}
+    await alice.put(f"/api/entries/{objects['/api/entries']}", json={**ENTRY, "note": CANARY})
+    await alice.put(f"/api/treatments/{objects['/api/treatments']}",
+                    json={**TREATMENT, "notes": CANARY})
+    await alice.put(f"/api/assessments/{objects['/api/assessments']}", json=PHQ9)
+    sessions = (await alice.get("/api/account/sessions")).json()
+    objects["/api/account/sessions"] = sessions[0]["id"]
+    share = await alice.post("/api/shares", json={"audience": "family", "guides": [],
+                                                  "include_schedule": True, "label": CANARY})
+    if share.status_code == 201:
+        objects["/api/shares"] = share.json()["id"]
+    return objects
+
+
+def fill(path: str, objects: dict[str, str]) -> str:
+    collection = re.sub(r"/\{[^}]+\}.*$", "", path)
+    assert collection in objects, f"isolation test: no owned object for {path}; add one"
+    return re.sub(r"\{[^}]+\}", objects[collection], path)
+
+
+async def test_every_private_route_needs_a_session(app: Litestar, client: Client) -> None:
+    routes = api_routes(app)
+    assert len(routes) > 15
+    objects = {"/api/entries": new_id(), "/api/treatments": new_id(),
+               "/api/assessments": new_id(), "/api/account/sessions": "x", "/api/shares": "x"}
+    for method, path in routes:
+        if (method, path) in PUBLIC:
+            continue
+        url = fill(path, objects) if "{" in path else path
+        response = await client.request(method, url, json=body_for(path))
+        assert response.status_code == 401, (method, path, response.status_code)
+
+
+async def test_another_users_ids_answer_404_and_change_nothing(
+    app: Litestar, alice: Client, bob: Client
+) -> None:
+    objects = await alice_objects(alice)
+    before = {path: (await alice.get(f"{path}/{oid}")).json()
+              for path, oid in objects.items() if path in BODIES and path != "/api/shares"}
+    for method, path in api_routes(app):
+        if (method, path) in PUBLIC or "{" not in path:
+            continue
+        response = await bob.request(method, fill(path, objects), json=body_for(path))
+        assert response.status_code == 404, (method, path, response.status_code, response.text)
+        assert CANARY not in response.text
+    for path, copy in before.items():
+        assert (await alice.get(f"{path}/{objects[path]}")).json() == copy
+    assert len((await alice.get("/api/account/sessions")).json()) == 1
+    if "/api/shares" in objects:
+        assert [s["id"] for s in (await alice.get("/api/shares")).json()] == [objects["/api/shares"]]
+
+
+async def test_collections_show_only_your_own(app: Litestar, alice: Client, bob: Client) -> None:
+    objects = await alice_objects(alice)
+    for method, path in api_routes(app):
+        if method != "GET" or (method, path) in PUBLIC or "{" in path:
+            continue
+        response = await bob.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        assert CANARY not in response.text, path
+        for oid in objects.values():
+            assert oid not in response.text, path
