@@ -77,7 +77,7 @@ async def _call(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) ->
     # aiosqlite runs each call on the connection's own thread, in order. Handing it a whole
     # function (its ``_execute`` primitive, which all of its public methods use) makes a group
     # of statements one thread hop instead of one hop per statement.
-    result: T = await conn._execute(fn, conn._conn, *args)
+    result: T = await conn._execute(fn, conn._conn, *args)  # type: ignore[no-untyped-call]
     return result
 
 

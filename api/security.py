@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.settings import Settings
@@ -21,10 +22,7 @@ CSP = (
     "base-uri 'none'; form-action 'self'; object-src 'none'"
 )
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-FORBIDDEN = (
-    b'{"status_code":403,"detail":"Cross-site request refused. Send writes from the '
-    b'Waypoint app itself (same origin)."}'
-)
+CROSS_SITE = "Cross-site request refused. Send writes from the Waypoint app itself (same origin)."
 
 
 def is_cross_site(scope: Scope) -> bool:
@@ -71,23 +69,6 @@ class CrossSiteWriteMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS and is_cross_site(scope):
-            await send_json_403(send)
-            return
+        if scope.get("method") in UNSAFE_METHODS and is_cross_site(scope):
+            raise PermissionDeniedException(CROSS_SITE)
         await self.app(scope, receive, send)
-
-
-async def send_json_403(send: Send) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(FORBIDDEN)).encode()),
-                (b"content-security-policy", CSP.encode()),
-                (b"x-content-type-options", b"nosniff"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": FORBIDDEN})

@@ -26,7 +26,11 @@ PHQ9 = {
     "difficulty": 2,
     "taken_at": "2026-06-01T09:30:00+02:00",
 }
-GAD7 = {"instrument": "gad7", "answers": [1, 1, 1, 0, 0, 2, 1], "taken_at": "2026-06-02T09:30:00+02:00"}
+GAD7 = {
+    "instrument": "gad7",
+    "answers": [1, 1, 1, 0, 0, 2, 1],
+    "taken_at": "2026-06-02T09:30:00+02:00",
+}
 DONE = {
     "at": "2026-06-03T10:00:00+02:00",
     "kind": "iv_infusion",
@@ -64,13 +68,19 @@ def test_formula_starts_are_neutralised(start: str) -> None:
 
 async def test_entries_csv(client: Client) -> None:
     await register(client, "ana", timezone="Europe/Paris")
-    note = "Caf\u00e9 \u2014 na\u00efve \U0001f642\nsecond line, with \"quotes\""
+    note = 'Caf\u00e9 \u2014 na\u00efve \U0001f642\nsecond line, with "quotes"'
     first = await put(
         client,
         "entries",
-        {"day": "2026-06-01", "time": "08:15:00", "mood": 6, "tags": ["-walk", "sun"], "note": note},
+        {
+            "day": "2026-06-01",
+            "time": "08:15:00",
+            "mood": 6,
+            "tags": ["-walk", "sun"],
+            "note": note,
+        },
     )
-    await put(client, "entries", {"day": "2026-06-02", "mood": 4, "note": "=HYPERLINK(\"x\")"})
+    await put(client, "entries", {"day": "2026-06-02", "mood": 4, "note": '=HYPERLINK("x")'})
     await put(client, "entries", {"day": "2026-06-20", "mood": 7})
 
     response = await client.get("/api/export/entries.csv?from=2026-06-01&to=2026-06-10")
@@ -90,7 +100,7 @@ async def test_entries_csv(client: Client) -> None:
     assert by_column["tags"] == "'-walk; sun"
     assert by_column["note"] == note  # non-ASCII and a newline survive the round trip
     assert by_column["version"] == "1"
-    assert rows[2][rows[0].index("note")] == "'=HYPERLINK(\"x\")"
+    assert rows[2][rows[0].index("note")] == '\'=HYPERLINK("x")'
 
     everything = read_csv((await client.get("/api/export/entries.csv")).content)
     assert len(everything) == 4

@@ -197,10 +197,10 @@ def _summary(
         lines.append(("Plateau", "the 7-day mood has stalled near baseline for 3 weeks"))
     crisis = crisis_days(trends, flagged_entry_days)
     flags = "none in this period"
+    inner = width - 2 * MARGIN
     if s.crisis_flags or crisis:
-        shown = ", ".join(day.isoformat() for day in crisis[:8])
-        more = f" +{len(crisis) - 8} more" if len(crisis) > 8 else ""
-        flags = f"{s.crisis_flags} (lowest mood or PHQ-9 item 9 above 0) on {shown}{more}"
+        prefix = f"{s.crisis_flags} (lowest mood or PHQ-9 item 9 above 0) on "
+        flags = _dates_that_fit(pdf, prefix, crisis, inner - 26)
     lines.append(("Crisis flags", flags))
 
     pdf.set_text_color(*INK)
@@ -208,7 +208,6 @@ def _summary(
     pdf.set_xy(MARGIN, y)
     pdf.cell(0, 5, "Baseline, latest and response")
     y += 5.5
-    inner = width - 2 * MARGIN
     for label, text in lines:
         pdf.set_xy(MARGIN, y)
         pdf.set_font("Helvetica", "B", 8.5)
@@ -220,6 +219,18 @@ def _summary(
         pdf.set_text_color(*INK)
         y += LINE
     return y
+
+
+def _dates_that_fit(pdf: FPDF, prefix: str, days: Sequence[date], width: float) -> str:
+    """``prefix`` and the most recent ``days`` that fit in ``width``, then "(+N earlier)"."""
+    pdf.set_font("Helvetica", "", 8.5)
+    for shown in range(len(days), 0, -1):
+        earlier = len(days) - shown
+        text = prefix + ", ".join(day.isoformat() for day in days[earlier:])
+        text += f" (+{earlier} earlier)" if earlier else ""
+        if pdf.get_string_width(text) <= width:
+            return text
+    return f"{prefix}{len(days)} days"
 
 
 def _status_words(trends: Trends) -> str:

@@ -1,0 +1,397 @@
+"""A small keep-alive HTTP/1.1 load client: N connections, each sending requests back to back.
+
+Raw sockets on asyncio protocols (uvloop when installed), requests pre-rendered as bytes,
+responses framed by Content-Length (or chunked), so one core drives several times what one
+Python server core can answer. It measures its own CPU time, and the server's (from
+/proc/<pid>/stat of the server's process tree), so a table can show which side was the limit.
+
+Run as a process (the benchmark pins it to its own core)::
+
+    taskset -c 1 python -m bench.client '{"port": 8000, "connections": 32, ...}'
+
+prints one JSON object with a result per round. See ``Plan`` for the settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import resource
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+class RequestSpec(msgspec.Struct, kw_only=True):
+    """One kind of request in a plan's mix. ``kind``: get, or put_entry (a new check-in each
+    time, on a day drawn from ``days``), or put_same (one fixed PUT, a replay)."""
+
+    kind: str = "get"
+    path: str = "/healthz"
+    weight: int = 1
+    days: list[str] = []
+    body: str = ""
+
+
+class Plan(msgspec.Struct, kw_only=True):
+    host: str = "127.0.0.1"
+    port: int
+    connections: int = 32
+    warmup: float = 1.0
+    duration: float = 5.0
+    rounds: int = 3
+    requests: list[RequestSpec] = []
+    cookie_name: str = "waypoint_session"
+    cookies: list[str] = []  # connection i sends cookies[i % len]
+    server_pid: int = 0  # measure this process tree's CPU and RSS per round
+    stall_seconds: float = 2.0
+    connect_parallel: int = 64
+    accept_encoding: str = ""
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (granian serves from a child process)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                children = Path(f"/proc/{current}/task/{task}/children").read_text()
+                todo.extend(int(child) for child in children.split())
+        except OSError:
+            continue
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    total = 0
+    for each in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / CLOCK_TICKS
+
+
+def rss_kb(pid: int) -> int:
+    total = 0
+    for each in process_tree(pid):
+        try:
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def chunked_end(buf: bytes | bytearray, start: int) -> int:
+    """Index just past a complete chunked body starting at ``start``, or -1."""
+    pos = start
+    while True:
+        line_end = buf.find(b"\r\n", pos)
+        if line_end < 0:
+            return -1
+        size = int(bytes(buf[pos:line_end]).split(b";")[0], 16)
+        if size == 0:
+            trailer_end = buf.find(b"\r\n\r\n", line_end)
+            if trailer_end == line_end:
+                return line_end + 4
+            return -1 if trailer_end < 0 else trailer_end + 4
+        pos = line_end + 2 + size + 2
+        if pos > len(buf):
+            return -1
+
+
+class Response(msgspec.Struct):
+    status: int
+    head: bytes
+    body: bytes
+
+
+class Connection(asyncio.Protocol):
+    """One keep-alive connection: send, wait for the whole response, call back, repeat."""
+
+    def __init__(self, owner: Load, index: int) -> None:
+        self.owner = owner
+        self.index = index
+        self.transport: asyncio.Transport | None = None
+        self.buf = bytearray()
+        self.sent_at = 0.0
+        self.meta: Any = None
+        self.busy = False
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is not a subclass
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.busy:
+            self.owner.failed(self, exc or ConnectionResetError("closed by server"))
+        self.busy = False
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def send(self) -> None:
+        request, self.meta = self.owner.next_request(self)
+        self.busy = True
+        self.sent_at = time.perf_counter()
+        assert self.transport is not None
+        self.transport.write(request)
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buf
+        buf += data
+        while buf:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(buf[:end]).lower()
+            at = head.find(b"\r\ncontent-length:")
+            if at >= 0:
+                line_end = head.find(b"\r\n", at + 2)
+                length = int(head[at + 17 : line_end if line_end > 0 else len(head)])
+                total = end + 4 + length
+                if len(buf) < total:
+                    return
+            elif b"\r\ntransfer-encoding: chunked" in head:
+                total = chunked_end(buf, end + 4)
+                if total < 0:
+                    return
+            else:
+                total = end + 4
+            status = int(head[9:12])
+            body = bytes(buf[end + 4 : total]) if self.owner.keep_bodies else b""
+            del buf[:total]
+            self.busy = False
+            self.owner.completed(self, Response(status, head, body), time.perf_counter())
+
+
+class Round:
+    def __init__(self, connections: int) -> None:
+        self.latencies: list[float] = []
+        self.statuses: dict[int, int] = {}
+        self.errors = 0
+        self.per_connection = [0] * connections
+        self.started = time.perf_counter()
+        self.cpu = own_cpu_seconds()
+
+
+class Load:
+    """Drives connections; subclasses (or ``on_response``) decide what to send and keep."""
+
+    keep_bodies = False
+
+    def __init__(self, plan: Plan, on_response: Callable[..., None] | None = None) -> None:
+        self.plan = plan
+        self.on_response = on_response
+        self.running = False
+        self.round: Round | None = None
+        self.connections: list[Connection] = []
+        self.max_latency = 0.0
+        self.connect_errors = 0
+        self.request_errors: dict[str, int] = {}
+        self.rng = random.Random()
+        self.id_prefix = self.rng.getrandbits(64)
+        self.counter = 0
+        host = f"{plan.host}:{plan.port}".encode()
+        self.base_headers = b"Host: " + host + b"\r\nUser-Agent: waypoint-bench\r\n"
+        if plan.accept_encoding:
+            self.base_headers += b"Accept-Encoding: " + plan.accept_encoding.encode() + b"\r\n"
+        self.cookie_headers = [
+            f"Cookie: {plan.cookie_name}={secret}\r\n".encode() for secret in plan.cookies
+        ] or [b""]
+        specs = plan.requests or [RequestSpec()]
+        self.mix: list[RequestSpec] = [spec for spec in specs for _ in range(spec.weight)]
+        self.mix_index = 0
+
+    # --- what to send ----------------------------------------------------------------------
+
+    def next_request(self, conn: Connection) -> tuple[bytes, Any]:
+        spec = self.mix[self.mix_index]
+        self.mix_index = (self.mix_index + 1) % len(self.mix)
+        cookie = self.cookie_headers[conn.index % len(self.cookie_headers)]
+        if spec.kind == "get":
+            return b"GET " + spec.path.encode() + b" HTTP/1.1\r\n" + self.base_headers + cookie + (
+                b"\r\n"
+            ), None
+        if spec.kind == "put_entry":
+            record_id, body = self.new_entry(spec)
+            return self.put(spec.path + record_id, body, cookie), (record_id, body)
+        if spec.kind == "put_same":
+            return self.put(spec.path, spec.body.encode(), cookie), None
+        raise ValueError(spec.kind)
+
+    def put(self, path: str, body: bytes, cookie: bytes) -> bytes:
+        return (
+            b"PUT " + path.encode() + b" HTTP/1.1\r\n" + self.base_headers + cookie
+            + b"Content-Type: application/json\r\nContent-Length: "
+            + str(len(body)).encode() + b"\r\n\r\n" + body
+        )  # fmt: skip
+
+    def new_entry(self, spec: RequestSpec) -> tuple[str, bytes]:
+        self.counter += 1
+        record_id = str(uuid.UUID(int=(self.id_prefix << 64) | self.counter, version=4))
+        rng = self.rng
+        mood = rng.randint(1, 10)
+        body = (
+            b'{"day":"%s","mood":%d,"anxiety":%d,"energy":%d,"sleep_hours":%.1f,'
+            b'"tags":["walk","bench"],"note":"Load test check-in %d."}'
+            % (rng.choice(spec.days).encode(), mood, 10 - mood, mood, rng.choice((6.0, 7.5)),
+               self.counter)
+        )  # fmt: skip
+        return record_id, body
+
+    # --- bookkeeping -------------------------------------------------------------------------
+
+    def completed(self, conn: Connection, response: Response, now: float) -> None:
+        latency = now - conn.sent_at
+        current = self.round
+        if current is not None:
+            current.latencies.append(latency)
+            current.statuses[response.status] = current.statuses.get(response.status, 0) + 1
+            current.per_connection[conn.index] += 1
+            if response.status >= 400:
+                current.errors += 1
+            if latency > self.max_latency:
+                self.max_latency = latency
+        if self.on_response is not None:
+            self.on_response(conn.meta, response)
+        if self.running:
+            conn.send()
+
+    def failed(self, conn: Connection, exc: BaseException) -> None:
+        name = type(exc).__name__
+        self.request_errors[name] = self.request_errors.get(name, 0) + 1
+        if self.round is not None:
+            self.round.errors += 1
+
+    async def connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        gate = asyncio.Semaphore(self.plan.connect_parallel)
+
+        async def one(index: int) -> None:
+            async with gate:
+                for attempt in range(5):
+                    try:
+                        _, conn = await loop.create_connection(
+                            lambda: Connection(self, index), self.plan.host, self.plan.port
+                        )
+                        self.connections.append(conn)
+                        return
+                    except OSError:
+                        self.connect_errors += 1
+                        await asyncio.sleep(0.05 * (attempt + 1))
+
+        await asyncio.gather(*(one(i) for i in range(self.plan.connections)))
+
+    async def close(self, timeout: float = 10.0) -> None:
+        self.running = False
+        deadline = time.perf_counter() + timeout
+        while any(c.busy for c in self.connections) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.01)
+        now = time.perf_counter()
+        for conn in self.connections:
+            if conn.busy:  # still waiting: a stall
+                self.max_latency = max(self.max_latency, now - conn.sent_at)
+            if conn.transport is not None:
+                conn.transport.close()
+
+    def start(self) -> None:
+        self.running = True
+        for conn in self.connections:
+            conn.send()
+
+    async def run(self) -> dict[str, Any]:
+        plan = self.plan
+        await self.connect()
+        self.start()
+        await asyncio.sleep(plan.warmup)
+        rounds = []
+        for _ in range(plan.rounds):
+            server_cpu = cpu_seconds(plan.server_pid) if plan.server_pid else 0.0
+            self.round = current = Round(plan.connections)
+            await asyncio.sleep(plan.duration)
+            self.round = None
+            elapsed = time.perf_counter() - current.started
+            client_cpu = own_cpu_seconds() - current.cpu
+            latencies = sorted(current.latencies)
+            count = len(latencies)
+            result = {
+                "requests": count,
+                "seconds": elapsed,
+                "rps": count / elapsed,
+                "p50_ms": percentile(latencies, 0.50) * 1000,
+                "p90_ms": percentile(latencies, 0.90) * 1000,
+                "p99_ms": percentile(latencies, 0.99) * 1000,
+                "max_ms": (latencies[-1] if latencies else float("nan")) * 1000,
+                "mean_ms": (sum(latencies) / count * 1000) if count else float("nan"),
+                "statuses": {str(k): v for k, v in sorted(current.statuses.items())},
+                "errors": current.errors,
+                "idle_connections": sum(
+                    1 for n in current.per_connection[: len(self.connections)] if n == 0
+                ),
+                "client_cpu": client_cpu / elapsed,
+            }
+            if plan.server_pid:
+                result["server_cpu"] = (cpu_seconds(plan.server_pid) - server_cpu) / elapsed
+                result["server_rss_kb"] = rss_kb(plan.server_pid)
+            rounds.append(result)
+        await self.close(timeout=max(10.0, plan.stall_seconds * 2))
+        return {
+            "rounds": rounds,
+            "connected": len(self.connections),
+            "connect_errors": self.connect_errors,
+            "request_errors": self.request_errors,
+            "max_latency_ms": self.max_latency * 1000,
+        }
+
+
+def install_uvloop() -> str:
+    try:
+        import uvloop  # noqa: PLC0415
+    except ImportError:
+        return "asyncio"
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return "uvloop"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    text = Path(args[0][1:]).read_text() if args[0].startswith("@") else args[0]
+    plan = msgspec.json.decode(text, type=Plan)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    loop_name = install_uvloop()
+    result = asyncio.run(Load(plan).run())
+    result["loop"] = loop_name
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Create .venv and install Waypoint into it (with the given extras). Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-}"
+python="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+stamp=".venv/.installed-${extras:-base}"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
+  if [ -n "$extras" ]; then
+    .venv/bin/python -m pip install --quiet -e ".[$extras]"
+  else
+    .venv/bin/python -m pip install --quiet -e .
+  fi
+  touch "$stamp"
+fi
