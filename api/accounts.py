@@ -38,7 +38,7 @@ Username = Annotated[
         min_length=3,
         max_length=40,
         pattern=r"^[A-Za-z0-9_.-]+$",
-        description="3–40 letters, digits, '.', '_' or '-'.",
+        description="3 to 40 letters, digits, '.', '_' or '-'.",
     ),
 ]
 # At least 8 characters; long passphrases are welcome and never truncated (argon2 hashes all).
@@ -68,7 +68,7 @@ class AccountPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     display_name: DisplayName | msgspec.UnsetType = msgspec.UNSET
     timezone: TimeZoneName | msgspec.UnsetType = msgspec.UNSET
     # The day mood and PHQ-9 baselines are measured against; null = the first done treatment.
-    baseline_date: date | None | msgspec.UnsetType = msgspec.UNSET
+    baseline_date: date | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class PasswordChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -65,8 +65,12 @@ def prepare_assessment(body: AssessmentPut, user: User, now: datetime) -> Prepar
         raise field_error("taken_at", "cannot be in the future.")
     result = instruments.score(body.instrument, body.answers)
     stored = AssessmentStored(
-        instrument=body.instrument, answers=body.answers, difficulty=body.difficulty,
-        taken_at=body.taken_at, total=result.total, band=result.band,
+        instrument=body.instrument,
+        answers=body.answers,
+        difficulty=body.difficulty,
+        taken_at=body.taken_at,
+        total=result.total,
+        band=result.band,
         band_label=result.band_label,
     )
     day = body.taken_at.astimezone(user.tz).date().isoformat()
@@ -74,8 +78,9 @@ def prepare_assessment(body: AssessmentPut, user: User, now: datetime) -> Prepar
 
 
 ASSESSMENT = records.register(
-    records.Kind(name="assessment", label="questionnaire", out_type=AssessmentOut,
-                 prepare=prepare_assessment)
+    records.Kind(
+        name="assessment", label="questionnaire", out_type=AssessmentOut, prepare=prepare_assessment
+    )
 )
 RecordId = FromPath[UUID]
 
@@ -91,8 +96,12 @@ class AssessmentController(Controller):
 
     @put("/{record_id:uuid}", summary="Create (201) or replace (200) a scored questionnaire")
     async def put_assessment(
-        self, record_id: RecordId, data: JSONBody[AssessmentPut], user: NamedDependency[User],
-        db: NamedDependency[Database], clock: NamedDependency[Clock],
+        self,
+        record_id: RecordId,
+        data: JSONBody[AssessmentPut],
+        user: NamedDependency[User],
+        db: NamedDependency[Database],
+        clock: NamedDependency[Clock],
         crisis: NamedDependency[Crisis],
     ) -> Response[AssessmentOut]:
         return await records.put(db, ASSESSMENT, user, record_id, data, clock, crisis)
@@ -105,7 +114,10 @@ class AssessmentController(Controller):
 
     @delete("/{record_id:uuid}", summary="Delete a questionnaire (leaves a tombstone for sync)")
     async def delete_assessment(
-        self, record_id: RecordId, user: NamedDependency[User], db: NamedDependency[Database],
+        self,
+        record_id: RecordId,
+        user: NamedDependency[User],
+        db: NamedDependency[Database],
         clock: NamedDependency[Clock],
         base_version: Annotated[int | None, QueryParameter(name="base_version", ge=0)] = None,
     ) -> None:
@@ -113,11 +125,13 @@ class AssessmentController(Controller):
 
     @get("/", summary="Questionnaires by date, optionally of one instrument")
     async def list_assessments(
-        self, user: NamedDependency[User], db: NamedDependency[Database],
-        start: StartDay = None, end: EndDay = None,
+        self,
+        user: NamedDependency[User],
+        db: NamedDependency[Database],
+        start: StartDay = None,
+        end: EndDay = None,
         instrument: Annotated[InstrumentId | None, QueryParameter(name="instrument")] = None,
         limit: Limit = records.LIST_LIMIT_DEFAULT,
     ) -> list[AssessmentOut]:
         found = await records.between(db, ASSESSMENT, user, start, end, records.LIST_LIMIT_MAX)
         return [a for a in found if instrument is None or a.instrument == instrument][-limit:]
-

@@ -25,7 +25,7 @@ from api.settings import Settings
 from api.treatments import TREATMENT, TreatmentPut
 
 USERNAME = "demo"
-PASSWORD = "demo-password"
+PASSWORD = "demo-password"  # noqa: S105  (the demo account is public on purpose)
 TIMEZONE = "America/New_York"
 DAYS = 120
 NAMESPACE = uuid.UUID("6f1d7a52-93c4-4d0b-a7de-3f0a1c9e5b11")
@@ -70,43 +70,58 @@ def build(today: date, seed: int = 7) -> tuple[list[Any], list[Any], list[Any]]:
         mood = round(_mood_curve(offset, induction, boosters) + rng.gauss(0, 0.8))
         mood = max(1, min(10, mood))
         high = mood >= 6
-        entries.append(EntryPut(
-            day=start + timedelta(days=offset),
-            time=time(21, rng.randrange(0, 60)),
-            mood=mood,
-            anxiety=max(0, min(10, 10 - mood + rng.randint(-1, 1))),
-            energy=max(0, min(10, mood + rng.randint(-2, 1))),
-            sleep_hours=round(rng.uniform(5.5, 8.5) if high else rng.uniform(4, 9.5), 1),
-            tags=rng.sample(TAGS, rng.randint(0, 3)),
-            note=rng.choice(NOTES_HIGH if high else NOTES_LOW) if rng.random() < 0.4 else "",
-        ))
+        entries.append(
+            EntryPut(
+                day=start + timedelta(days=offset),
+                time=time(21, rng.randrange(0, 60)),
+                mood=mood,
+                anxiety=max(0, min(10, 10 - mood + rng.randint(-1, 1))),
+                energy=max(0, min(10, mood + rng.randint(-2, 1))),
+                sleep_hours=round(rng.uniform(5.5, 8.5) if high else rng.uniform(4, 9.5), 1),
+                tags=rng.sample(TAGS, rng.randint(0, 3)),
+                note=rng.choice(NOTES_HIGH if high else NOTES_LOW) if rng.random() < 0.4 else "",
+            )
+        )
     treatments = []
     for number, offset in enumerate(done_days):
         day = start + timedelta(days=offset)
-        treatments.append(TreatmentPut(
-            at=datetime.fromisoformat(f"{day.isoformat()}T10:00:00{tz_offset}"),
-            kind="iv_infusion", status="done", dose_mg=round(0.5 * 70, 1),
-            clinic="Riverside Ketamine Clinic",
-            side_effects=["dissociation", "nausea"] if number < 2 else ["dissociation"],
-            notes="Booster." if offset in boosters else f"Induction infusion {number + 1} of 6.",
-        ))
+        treatments.append(
+            TreatmentPut(
+                at=datetime.fromisoformat(f"{day.isoformat()}T10:00:00{tz_offset}"),
+                kind="iv_infusion",
+                status="done",
+                dose_mg=round(0.5 * 70, 1),
+                clinic="Riverside Ketamine Clinic",
+                side_effects=["dissociation", "nausea"] if number < 2 else ["dissociation"],
+                notes="Booster."
+                if offset in boosters
+                else f"Induction infusion {number + 1} of 6.",
+            )
+        )
     planned = today + timedelta(days=9)
-    treatments.append(TreatmentPut(
-        at=datetime.fromisoformat(f"{planned.isoformat()}T10:00:00{tz_offset}"),
-        kind="iv_infusion", status="planned", clinic="Riverside Ketamine Clinic",
-    ))
+    treatments.append(
+        TreatmentPut(
+            at=datetime.fromisoformat(f"{planned.isoformat()}T10:00:00{tz_offset}"),
+            kind="iv_infusion",
+            status="planned",
+            clinic="Riverside Ketamine Clinic",
+        )
+    )
     assessments = []
     for offset in range(6, DAYS, 14):
         severity = max(0.0, min(3.0, (9 - _mood_curve(offset, induction, boosters)) / 2.4))
         answers = [max(0, min(3, round(severity + rng.uniform(-0.6, 0.6)))) for _ in range(9)]
         answers[8] = 0
         taken = datetime.fromisoformat(
-            f"{(start + timedelta(days=offset)).isoformat()}T19:30:00{tz_offset}")
-        assessments.append(AssessmentPut(instrument="phq9", answers=answers, difficulty=1,
-                                         taken_at=taken))
+            f"{(start + timedelta(days=offset)).isoformat()}T19:30:00{tz_offset}"
+        )
+        assessments.append(
+            AssessmentPut(instrument="phq9", answers=answers, difficulty=1, taken_at=taken)
+        )
         gad = [max(0, min(3, round(severity * 0.8 + rng.uniform(-0.6, 0.6)))) for _ in range(7)]
-        assessments.append(AssessmentPut(instrument="gad7", answers=gad,
-                                         taken_at=taken + timedelta(minutes=5)))
+        assessments.append(
+            AssessmentPut(instrument="gad7", answers=gad, taken_at=taken + timedelta(minutes=5))
+        )
     return entries, treatments, assessments
 
 
@@ -119,16 +134,31 @@ def _replace_demo(conn: sqlite3.Connection, password_hash: str, today: date) -> 
         (USERNAME, password_hash, "Demo Patient", TIMEZONE, now.isoformat()),
     )
     user_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-    user = User(id=user_id, username=USERNAME, display_name="Demo Patient", timezone=TIMEZONE,
-                baseline_date=None, created_at=now.isoformat(), session_id="")
+    user = User(
+        id=user_id,
+        username=USERNAME,
+        display_name="Demo Patient",
+        timezone=TIMEZONE,
+        baseline_date=None,
+        created_at=now.isoformat(),
+        session_id="",
+    )
     entries, treatments, assessments = build(today)
     for kind, bodies in ((ENTRY, entries), (TREATMENT, treatments), (ASSESSMENT, assessments)):
         for number, body in enumerate(bodies):
             prepared = kind.prepare(body, user, now)
             record_id = str(uuid.uuid5(NAMESPACE, f"{user_id}:{kind.name}:{number}"))
-            records.put_row(conn, user_id, kind.name, record_id, None,
-                            records.ENCODER.encode(prepared.stored), prepared.day,
-                            prepared.flagged, now.isoformat(timespec="milliseconds"))
+            records.put_row(
+                conn,
+                user_id,
+                kind.name,
+                record_id,
+                None,
+                records.ENCODER.encode(prepared.stored),
+                prepared.day,
+                prepared.flagged,
+                now.isoformat(timespec="milliseconds"),
+            )
 
 
 async def create_demo(settings: Settings) -> tuple[str, str]:

@@ -180,7 +180,11 @@ class ExportController(Controller):
     path = "/api/export"
     tags = ("exports",)
 
-    @get("/report.pdf", summary="One-page clinician report (default: the last 90 days)")
+    @get(
+        "/report.pdf",
+        summary="One-page clinician report (default: the last 90 days)",
+        media_type="application/pdf",
+    )
     async def report(
         self,
         user: NamedDependency[User],
@@ -194,7 +198,7 @@ class ExportController(Controller):
         pdf = await report_pdf(db, user, first, last, clock, settings.report_paper)
         return attachment(pdf, "application/pdf", filename("report", first, last, "pdf"))
 
-    @get("/entries.csv", summary="Check-ins as CSV (UTF-8 with BOM)")
+    @get("/entries.csv", media_type=CSV_MEDIA_TYPE, summary="Check-ins as CSV (UTF-8 with BOM)")
     async def entries(
         self,
         user: NamedDependency[User],
@@ -207,7 +211,7 @@ class ExportController(Controller):
             entries_csv(found), CSV_MEDIA_TYPE, filename("entries", start, end, "csv")
         )
 
-    @get("/treatments.csv", summary="Treatments as CSV (UTF-8 with BOM)")
+    @get("/treatments.csv", media_type=CSV_MEDIA_TYPE, summary="Treatments as CSV (UTF-8 with BOM)")
     async def treatments(
         self,
         user: NamedDependency[User],
@@ -219,7 +223,11 @@ class ExportController(Controller):
         content = treatments_csv(found)
         return attachment(content, CSV_MEDIA_TYPE, filename("treatments", start, end, "csv"))
 
-    @get("/assessments.csv", summary="PHQ-9 / GAD-7 results with answers as CSV (UTF-8 with BOM)")
+    @get(
+        "/assessments.csv",
+        media_type=CSV_MEDIA_TYPE,
+        summary="PHQ-9 / GAD-7 results with answers as CSV (UTF-8 with BOM)",
+    )
     async def assessments(
         self,
         user: NamedDependency[User],
@@ -231,7 +239,11 @@ class ExportController(Controller):
         content = assessments_csv(found)
         return attachment(content, CSV_MEDIA_TYPE, filename("assessments", start, end, "csv"))
 
-    @get("/fhir", summary="FHIR R4 Bundle: QuestionnaireResponses, Observations, Procedures")
+    @get(
+        "/fhir",
+        media_type=FHIR_MEDIA_TYPE,
+        summary="FHIR R4 Bundle: QuestionnaireResponses, Observations, Procedures",
+    )
     async def fhir_bundle(
         self,
         user: NamedDependency[User],

@@ -30,11 +30,11 @@ moods map to Waypoint's 0-10 mood as the middle of five equal fifths of the scal
     =====  ==  =======================================================================
 
 A custom mood label is an error (rename it to a default one in Daylio first). Activities
-(separated by " | ") become tags (at most 20, each at most 40 characters); the note title and the
-note become the note, separated by a blank line. Each row gets a deterministic id (uuid5 of user,
-date, time, mood and note), so importing the same file again creates no duplicates. Every row is
-validated first; if any is bad, the response is 400 listing ``{line, field, message}`` and
-nothing from the file is stored.
+(separated by " | ") become tags (at most 20, each at most 40 characters); the note title and
+the note become the note, separated by a blank line. Each row gets a deterministic id (uuid5 of
+username, date, time, mood and note), so importing the same file again creates no duplicates.
+Every row is validated first; if any is bad, the response is 400 listing
+``{line, field, message}`` and nothing from the file is stored.
 """
 
 from __future__ import annotations
@@ -59,12 +59,12 @@ from api.assessments import ASSESSMENT, AssessmentOut, AssessmentPut
 from api.db import Database
 from api.entries import ENTRY, EntryOut, EntryPut
 from api.errors import Conflict, field_error
+from api.exports import ALL
 from api.sessions import Clock, User
 from api.treatments import TREATMENT, TreatmentOut, TreatmentPut
 
 ARCHIVE_FORMAT: Final = "waypoint-archive"
 ARCHIVE_VERSION: Final = 1
-ALL: Final = -1  # SQLite's LIMIT -1: every record
 #: ``put_row`` with base version 0 only ever creates: no stored record has version 0, so an
 #: existing record with other content is a Conflict instead of being replaced.
 CREATE_ONLY: Final = 0
@@ -282,7 +282,8 @@ def daylio_row(row: dict[str, str], user: User) -> tuple[str, EntryPut]:
     if len(note) > 10_000:
         raise _RowError("note", "is longer than 10,000 characters.")
     body = EntryPut(day=day, time=at, mood=DAYLIO_MOODS[label], tags=tags, note=note)
-    key = f"{user.id}|{day.isoformat()}|{at.isoformat()}|{label}|{note}"
+    # The username (not the server-local user id), so the ids survive a move to another server.
+    key = f"{user.username.lower()}|{day.isoformat()}|{at.isoformat()}|{label}|{note}"
     return str(uuid5(DAYLIO_NAMESPACE, key)), body
 
 
@@ -369,7 +370,9 @@ class PortabilityController(Controller):
     @post(
         "/import/daylio",
         status_code=200,
-        summary="Import a Daylio CSV export (raw text/csv body; all rows or none)",
+        summary="Import a Daylio CSV export (all rows or none)",
+        description="The body is the CSV file exactly as Daylio exports it (Content-Type: "
+        "text/csv). A bad row gets 400 with its line, field and message; nothing is imported.",
     )
     async def import_daylio(
         self,

@@ -42,41 +42,57 @@ class _Assessment(msgspec.Struct):
 
 
 def _read(
-    conn: sqlite3.Connection, user_id: int, start: date, end: date, tz_name: str,
+    conn: sqlite3.Connection,
+    user_id: int,
+    start: date,
+    end: date,
+    tz_name: str,
     baseline: date | None,
 ) -> tuple[list[EntryPoint], list[TreatmentPoint], list[AssessmentPoint], list[date]]:
     tz = zone(tz_name)
     treatments = []
     for record_id, data in conn.execute(
         "SELECT id, data FROM records WHERE user_id = ? AND kind = 'treatment' AND deleted = 0 "
-        "AND day <= ? ORDER BY day", (user_id, (end + timedelta(days=366)).isoformat()),
+        "AND day <= ? ORDER BY day",
+        (user_id, (end + timedelta(days=366)).isoformat()),
     ):
         t = msgspec.json.decode(data, type=_Treatment)
-        treatments.append(TreatmentPoint(
-            id=record_id, at=t.at, kind=t.kind,
-            status=t.status, dose_mg=t.dose_mg))
+        treatments.append(
+            TreatmentPoint(id=record_id, at=t.at, kind=t.kind, status=t.status, dose_mg=t.dose_mg)
+        )
     assessments = []
     for record_id, flagged, data in conn.execute(
         "SELECT id, flagged, data FROM records WHERE user_id = ? AND kind = 'assessment' "
-        "AND deleted = 0 AND day <= ? ORDER BY day", (user_id, end.isoformat()),
+        "AND deleted = 0 AND day <= ? ORDER BY day",
+        (user_id, end.isoformat()),
     ):
         a = msgspec.json.decode(data, type=_Assessment)
-        assessments.append(AssessmentPoint(
-            id=record_id, instrument=a.instrument,
-            taken_at=a.taken_at, total=a.total, band=a.band,
-            flagged=bool(flagged)))
+        assessments.append(
+            AssessmentPoint(
+                id=record_id,
+                instrument=a.instrument,
+                taken_at=a.taken_at,
+                total=a.total,
+                band=a.band,
+                flagged=bool(flagged),
+            )
+        )
     first = history_start(start, treatments, tz=tz, baseline_date=baseline)
     (array,) = conn.execute(
         "SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM (SELECT data FROM "
         "records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 AND day BETWEEN ? AND ? "
-        "ORDER BY day)", (user_id, first.isoformat(), end.isoformat()),
+        "ORDER BY day)",
+        (user_id, first.isoformat(), end.isoformat()),
     ).fetchone()
-    flagged_days = [date.fromisoformat(d) for (d,) in conn.execute(
-        "SELECT day FROM records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
-        "AND flagged = 1 AND day BETWEEN ? AND ?", (user_id, start.isoformat(), end.isoformat()),
-    )]
+    flagged_days = [
+        date.fromisoformat(d)
+        for (d,) in conn.execute(
+            "SELECT day FROM records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
+            "AND flagged = 1 AND day BETWEEN ? AND ?",
+            (user_id, start.isoformat(), end.isoformat()),
+        )
+    ]
     return _entries.decode(array), treatments, assessments, flagged_days
-
 
 
 def period(user: User, start: date | None, end: date | None, clock: Clock) -> tuple[date, date]:
@@ -91,23 +107,30 @@ def period(user: User, start: date | None, end: date | None, clock: Clock) -> tu
     return start, end
 
 
-async def load_trends(
-    db: Database, user: User, start: date, end: date, clock: Clock
-) -> Trends:
+async def load_trends(db: Database, user: User, start: date, end: date, clock: Clock) -> Trends:
     entries, treatments, assessments, flagged = await db.read(
         _read, user.id, start, end, user.timezone, user.baseline_date
     )
     return compute_trends(
-        entries, treatments, assessments, start=start, end=end, tz=user.tz,
-        today=clock().astimezone(user.tz).date(), baseline_date=user.baseline_date,
+        entries,
+        treatments,
+        assessments,
+        start=start,
+        end=end,
+        tz=user.tz,
+        today=clock().astimezone(user.tz).date(),
+        baseline_date=user.baseline_date,
         flagged_entry_days=flagged,
     )
 
 
 @get("/api/trends", tags=["trends"], summary="Daily series, treatment markers, scores, summary")
 async def trends(
-    user: NamedDependency[User], db: NamedDependency[Database], clock: NamedDependency[Clock],
-    start: StartDay = None, end: EndDay = None,
+    user: NamedDependency[User],
+    db: NamedDependency[Database],
+    clock: NamedDependency[Clock],
+    start: StartDay = None,
+    end: EndDay = None,
 ) -> Trends:
     first, last = period(user, start, end, clock)
     return await load_trends(db, user, first, last, clock)

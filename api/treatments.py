@@ -115,4 +115,3 @@ class TreatmentController(Controller):
     ) -> list[TreatmentOut]:
         found = await records.between(db, TREATMENT, user, start, end, records.LIST_LIMIT_MAX)
         return [t for t in found if status is None or t.status == status][-limit:]
-

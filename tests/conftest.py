@@ -84,7 +84,7 @@ TREATMENT = {
 
 
 def use_session(client: AsyncTestClient[Litestar], cookie: str | None) -> None:
-    """Make a client present a given session cookie (e.g. an old one, or one from before a restart)."""
+    """Make a client present a given session cookie (an old one, or one from before a restart)."""
     client.cookies.clear()
     if cookie:
         client.cookies.set("waypoint_session", cookie, domain="testserver.local")

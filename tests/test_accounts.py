@@ -93,8 +93,11 @@ async def test_password_change_can_end_other_sessions(alice: Client, other: Clie
     assert wrong.status_code == 400 and wrong.json()["extra"][0]["key"] == "current_password"
     changed = await alice.post(
         "/api/account/password",
-        json={"current_password": PASSWORD, "new_password": "a new passphrase",
-              "end_other_sessions": True},
+        json={
+            "current_password": PASSWORD,
+            "new_password": "a new passphrase",
+            "end_other_sessions": True,
+        },
     )
     assert changed.status_code == 204
     assert (await other.get("/api/account")).status_code == 401
@@ -144,8 +147,9 @@ async def test_login_is_rate_limited(settings: Settings) -> None:
         assert blocked.status_code == 429
 
 
-async def test_delete_account_removes_every_row(alice: Client, bob: Client,
-                                                settings: Settings) -> None:
+async def test_delete_account_removes_every_row(
+    alice: Client, bob: Client, settings: Settings
+) -> None:
     await alice.put(f"/api/entries/{new_id()}", json=ENTRY)
     await bob.put(f"/api/entries/{new_id()}", json=ENTRY)
     wrong = await alice.request("DELETE", "/api/account", json={"password": "wrong-pass"})
@@ -155,9 +159,12 @@ async def test_delete_account_removes_every_row(alice: Client, bob: Client,
     assert (await alice.get("/api/account")).status_code == 401
     conn = sqlite3.connect(settings.db_path)
     try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%user_id%'"
-        )]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%user_id%'"
+            )
+        ]
         assert {"sessions", "records", "shares"} <= set(tables)
         for table in tables:
             alice_rows = conn.execute(

@@ -64,16 +64,18 @@ def body_for(path: str) -> Any:
 
 async def alice_objects(alice: Client) -> dict[str, str]:
     """One object of each kind owned by alice, keyed by the collection path."""
-    objects = {"/api/entries": new_id(), "/api/treatments": new_id(),
-               "/api/assessments": new_id()}
+    objects = {"/api/entries": new_id(), "/api/treatments": new_id(), "/api/assessments": new_id()}
     await alice.put(f"/api/entries/{objects['/api/entries']}", json={**ENTRY, "note": CANARY})
-    await alice.put(f"/api/treatments/{objects['/api/treatments']}",
-                    json={**TREATMENT, "notes": CANARY})
+    await alice.put(
+        f"/api/treatments/{objects['/api/treatments']}", json={**TREATMENT, "notes": CANARY}
+    )
     await alice.put(f"/api/assessments/{objects['/api/assessments']}", json=PHQ9)
     sessions = (await alice.get("/api/account/sessions")).json()
     objects["/api/account/sessions"] = sessions[0]["id"]
-    share = await alice.post("/api/shares", json={"audience": "family", "guides": [],
-                                                  "include_schedule": True, "label": CANARY})
+    share = await alice.post(
+        "/api/shares",
+        json={"audience": "family", "guides": [], "include_schedule": True, "label": CANARY},
+    )
     if share.status_code == 201:
         objects["/api/shares"] = share.json()["id"]
     return objects
@@ -88,8 +90,13 @@ def fill(path: str, objects: dict[str, str]) -> str:
 async def test_every_private_route_needs_a_session(app: Litestar, client: Client) -> None:
     routes = api_routes(app)
     assert len(routes) > 15
-    objects = {"/api/entries": new_id(), "/api/treatments": new_id(),
-               "/api/assessments": new_id(), "/api/account/sessions": "x", "/api/shares": "x"}
+    objects = {
+        "/api/entries": new_id(),
+        "/api/treatments": new_id(),
+        "/api/assessments": new_id(),
+        "/api/account/sessions": "x",
+        "/api/shares": "x",
+    }
     for method, path in routes:
         if (method, path) in PUBLIC:
             continue
@@ -102,8 +109,11 @@ async def test_another_users_ids_answer_404_and_change_nothing(
     app: Litestar, alice: Client, bob: Client
 ) -> None:
     objects = await alice_objects(alice)
-    before = {path: (await alice.get(f"{path}/{oid}")).json()
-              for path, oid in objects.items() if path in BODIES and path != "/api/shares"}
+    before = {
+        path: (await alice.get(f"{path}/{oid}")).json()
+        for path, oid in objects.items()
+        if path in BODIES and path != "/api/shares"
+    }
     for method, path in api_routes(app):
         if (method, path) in PUBLIC or "{" not in path:
             continue
@@ -114,7 +124,9 @@ async def test_another_users_ids_answer_404_and_change_nothing(
         assert (await alice.get(f"{path}/{objects[path]}")).json() == copy
     assert len((await alice.get("/api/account/sessions")).json()) == 1
     if "/api/shares" in objects:
-        assert [s["id"] for s in (await alice.get("/api/shares")).json()] == [objects["/api/shares"]]
+        assert [s["id"] for s in (await alice.get("/api/shares")).json()] == [
+            objects["/api/shares"]
+        ]
 
 
 async def test_collections_show_only_your_own(app: Litestar, alice: Client, bob: Client) -> None:

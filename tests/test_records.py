@@ -11,8 +11,12 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import ENTRY, TREATMENT, new_id
 
 Client = AsyncTestClient[Litestar]
-PHQ9 = {"instrument": "phq9", "answers": [1, 2, 1, 1, 0, 1, 2, 1, 0], "difficulty": 1,
-        "taken_at": "2026-11-19T20:00:00-05:00"}
+PHQ9 = {
+    "instrument": "phq9",
+    "answers": [1, 2, 1, 1, 0, 1, 2, 1, 0],
+    "difficulty": 1,
+    "taken_at": "2026-11-19T20:00:00-05:00",
+}
 KINDS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("entries", ENTRY, {"mood": 7}),
     ("treatments", TREATMENT, {"dose_mg": 40.0}),
@@ -21,16 +25,18 @@ KINDS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 
 
 @pytest.mark.parametrize(("path", "body", "change"), KINDS)
-async def test_put_get_replace_delete(alice: Client, path: str, body: dict[str, Any],
-                                      change: dict[str, Any]) -> None:
+async def test_put_get_replace_delete(
+    alice: Client, path: str, body: dict[str, Any], change: dict[str, Any]
+) -> None:
     record_id = new_id()
     created = await alice.put(f"/api/{path}/{record_id}", json=body)
     assert created.status_code == 201, created.text
     assert created.json()["version"] == 1 and created.json()["id"] == record_id
     fetched = await alice.get(f"/api/{path}/{record_id}")
     assert fetched.status_code == 200 and fetched.json() == {**created.json(), "crisis": None}
-    replaced = await alice.put(f"/api/{path}/{record_id}",
-                               json={**body, **change, "base_version": 1})
+    replaced = await alice.put(
+        f"/api/{path}/{record_id}", json={**body, **change, "base_version": 1}
+    )
     assert replaced.status_code == 200 and replaced.json()["version"] == 2
     listed = await alice.get(f"/api/{path}")
     assert [r["id"] for r in listed.json()] == [record_id]
@@ -44,8 +50,9 @@ async def test_put_get_replace_delete(alice: Client, path: str, body: dict[str, 
 
 
 @pytest.mark.parametrize(("path", "body", "change"), KINDS)
-async def test_repeated_put_is_idempotent(alice: Client, path: str, body: dict[str, Any],
-                                          change: dict[str, Any]) -> None:
+async def test_repeated_put_is_idempotent(
+    alice: Client, path: str, body: dict[str, Any], change: dict[str, Any]
+) -> None:
     record_id = new_id()
     first = await alice.put(f"/api/{path}/{record_id}", json={**body, "base_version": 0})
     again = await alice.put(f"/api/{path}/{record_id}", json={**body, "base_version": 0})
@@ -85,8 +92,9 @@ async def test_entry_validation_names_fields(alice: Client) -> None:
         response = await alice.put(f"/api/entries/{new_id()}", json=body)
         assert response.status_code == 400, field
         assert field in response.json()["extra"][0]["key"], response.json()
-    long_tag = await alice.put(f"/api/entries/{new_id()}",
-                               json={"day": "2026-11-20", "mood": 5, "tags": ["x" * 41]})
+    long_tag = await alice.put(
+        f"/api/entries/{new_id()}", json={"day": "2026-11-20", "mood": 5, "tags": ["x" * 41]}
+    )
     assert long_tag.status_code == 400 and "tags" in long_tag.json()["extra"][0]["key"]
     missing = await alice.put(f"/api/entries/{new_id()}", json={"day": "2026-11-20"})
     assert missing.status_code == 400 and "mood" in str(missing.json())
@@ -96,33 +104,42 @@ async def test_entry_validation_names_fields(alice: Client) -> None:
 
 
 async def test_treatment_validation(alice: Client) -> None:
-    naive = await alice.put(f"/api/treatments/{new_id()}",
-                            json={**TREATMENT, "at": "2026-11-18T10:00:00"})
+    naive = await alice.put(
+        f"/api/treatments/{new_id()}", json={**TREATMENT, "at": "2026-11-18T10:00:00"}
+    )
     assert naive.status_code == 400 and "at" in naive.json()["extra"][0]["key"]
     kind = await alice.put(f"/api/treatments/{new_id()}", json={**TREATMENT, "kind": "tea"})
     assert kind.status_code == 400 and "kind" in kind.json()["extra"][0]["key"]
-    future_done = await alice.put(f"/api/treatments/{new_id()}",
-                                  json={**TREATMENT, "at": "2030-01-01T10:00:00Z"})
+    future_done = await alice.put(
+        f"/api/treatments/{new_id()}", json={**TREATMENT, "at": "2030-01-01T10:00:00Z"}
+    )
     assert future_done.status_code == 400 and future_done.json()["extra"][0]["key"] == "at"
-    planned = await alice.put(f"/api/treatments/{new_id()}",
-                              json={**TREATMENT, "status": "planned",
-                                    "at": "2030-01-01T10:00:00Z"})
+    planned = await alice.put(
+        f"/api/treatments/{new_id()}",
+        json={**TREATMENT, "status": "planned", "at": "2030-01-01T10:00:00Z"},
+    )
     assert planned.status_code == 201
-    bp = await alice.put(f"/api/treatments/{new_id()}",
-                         json={**TREATMENT, "bp_before": {"systolic": 500, "diastolic": 80}})
+    bp = await alice.put(
+        f"/api/treatments/{new_id()}",
+        json={**TREATMENT, "bp_before": {"systolic": 500, "diastolic": 80}},
+    )
     assert bp.status_code == 400 and "bp_before" in bp.json()["extra"][0]["key"]
 
 
 async def test_treatment_list_filters_by_status_and_period(alice: Client) -> None:
     done, planned = new_id(), new_id()
     await alice.put(f"/api/treatments/{done}", json=TREATMENT)
-    await alice.put(f"/api/treatments/{planned}",
-                    json={**TREATMENT, "status": "planned", "at": "2026-12-02T09:00:00-05:00"})
+    await alice.put(
+        f"/api/treatments/{planned}",
+        json={**TREATMENT, "status": "planned", "at": "2026-12-02T09:00:00-05:00"},
+    )
     only_planned = await alice.get("/api/treatments", params={"status": "planned"})
     assert [t["id"] for t in only_planned.json()] == [planned]
     november = await alice.get("/api/treatments", params={"from": "2026-11-01", "to": "2026-11-30"})
     assert [t["id"] for t in november.json()] == [done]
-    backwards = await alice.get("/api/treatments", params={"from": "2026-11-30", "to": "2026-11-01"})
+    backwards = await alice.get(
+        "/api/treatments", params={"from": "2026-11-30", "to": "2026-11-01"}
+    )
     assert backwards.status_code == 400
 
 
@@ -133,20 +150,23 @@ async def test_assessment_scoring_and_validation(alice: Client) -> None:
     assert scored.json()["flagged"] is False and scored.json()["crisis"] is None
     short = await alice.put(f"/api/assessments/{new_id()}", json={**PHQ9, "answers": [1] * 8})
     assert short.status_code == 400 and short.json()["extra"][0]["key"] == "answers"
-    out_of_range = await alice.put(f"/api/assessments/{new_id()}",
-                                   json={**PHQ9, "answers": [1, 1, 1, 1, 4, 1, 1, 1, 1]})
+    out_of_range = await alice.put(
+        f"/api/assessments/{new_id()}", json={**PHQ9, "answers": [1, 1, 1, 1, 4, 1, 1, 1, 1]}
+    )
     assert out_of_range.status_code == 400 and "answers" in out_of_range.json()["extra"][0]["key"]
-    gad7 = await alice.put(f"/api/assessments/{new_id()}",
-                           json={"instrument": "gad7", "answers": [3] * 7,
-                                 "taken_at": "2026-11-19T20:00:00-05:00"})
+    gad7 = await alice.put(
+        f"/api/assessments/{new_id()}",
+        json={"instrument": "gad7", "answers": [3] * 7, "taken_at": "2026-11-19T20:00:00-05:00"},
+    )
     assert gad7.json()["total"] == 21 and gad7.json()["band"] == "severe"
     listed = await alice.get("/api/assessments", params={"instrument": "gad7"})
     assert [a["instrument"] for a in listed.json()] == ["gad7"]
 
 
 async def test_crisis_block_for_item_9_and_lowest_mood(alice: Client) -> None:
-    item9 = await alice.put(f"/api/assessments/{new_id()}",
-                            json={**PHQ9, "answers": [0, 0, 0, 0, 0, 0, 0, 0, 1]})
+    item9 = await alice.put(
+        f"/api/assessments/{new_id()}", json={**PHQ9, "answers": [0, 0, 0, 0, 0, 0, 0, 0, 1]}
+    )
     body = item9.json()
     assert body["flagged"] is True
     crisis = body["crisis"]
@@ -171,7 +191,9 @@ async def test_changes_feed_includes_tombstones_in_order(alice: Client) -> None:
     await alice.delete(f"/api/entries/{first}")
     page = (await alice.get("/api/changes", params={"since": 0})).json()
     assert [(c["kind"], c["id"], c["deleted"]) for c in page["changes"]] == [
-        ("treatment", second, False), ("entry", first, True)]
+        ("treatment", second, False),
+        ("entry", first, True),
+    ]
     assert page["changes"][1]["record"] is None and page["more"] is False
     later = (await alice.get("/api/changes", params={"since": page["next"]})).json()
     assert later["changes"] == [] and later["next"] == page["next"]

@@ -16,8 +16,11 @@ Client = AsyncTestClient[Litestar]
 
 
 async def test_security_headers_on_every_response(alice: Client) -> None:
-    for response in (await alice.get("/healthz"), await alice.get("/api/entries"),
-                     await alice.get("/api/nothing-here")):
+    for response in (
+        await alice.get("/healthz"),
+        await alice.get("/api/entries"),
+        await alice.get("/api/nothing-here"),
+    ):
         csp = response.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp
         assert response.headers["x-content-type-options"] == "nosniff"
@@ -42,8 +45,11 @@ async def test_cross_site_writes_are_refused(alice: Client) -> None:
     evil_origin = await alice.put(url, json=ENTRY, headers={"Origin": "https://evil.example"})
     assert evil_origin.status_code == 403
     assert (await alice.get(url)).status_code == 404  # nothing was written
-    same = await alice.put(url, json=ENTRY, headers={"Sec-Fetch-Site": "same-origin",
-                                                     "Origin": "http://testserver.local"})
+    same = await alice.put(
+        url,
+        json=ENTRY,
+        headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver.local"},
+    )
     assert same.status_code == 201
     # Reads are not blocked: a cross-site GET cannot read the answer anyway (no CORS).
     assert (await alice.get(url, headers={"Sec-Fetch-Site": "cross-site"})).status_code == 200
@@ -53,8 +59,7 @@ async def test_request_body_limit(settings: Settings) -> None:
     small = Settings(db_path=settings.db_path, max_body_bytes=4096)
     async with AsyncTestClient(app=create_app(small)) as client:
         await register(client, "ana")
-        response = await client.put(f"/api/entries/{new_id()}",
-                                    json={**ENTRY, "note": "x" * 8000})
+        response = await client.put(f"/api/entries/{new_id()}", json={**ENTRY, "note": "x" * 8000})
         assert response.status_code == 413
 
 
@@ -68,28 +73,39 @@ async def test_allowed_hosts(settings: Settings) -> None:
 
 async def test_validation_errors_never_echo_private_text(alice: Client) -> None:
     secret = "PRIVATE-NOTE-TEXT"
-    response = await alice.put(f"/api/entries/{new_id()}",
-                               json={**ENTRY, "mood": 99, "note": secret})
+    response = await alice.put(
+        f"/api/entries/{new_id()}", json={**ENTRY, "mood": 99, "note": secret}
+    )
     assert response.status_code == 400 and secret not in response.text
 
 
 async def test_no_journal_text_password_or_token_in_logs(
     client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    canaries = {"note": "CANARY-NOTE-91c2", "password": "CANARY-PASSWORD-5d1e",
-                "treatment": "CANARY-TREATMENT-ab77", "tag": "CANARY-TAG-3e"}
+    canaries = {
+        "note": "CANARY-NOTE-91c2",
+        "password": "CANARY-PASSWORD-5d1e",
+        "treatment": "CANARY-TREATMENT-ab77",
+        "tag": "CANARY-TAG-3e",
+    }
     with caplog.at_level(logging.DEBUG):
-        await client.post("/api/account",
-                          json={"username": "ana", "password": canaries["password"]})
+        await client.post(
+            "/api/account", json={"username": "ana", "password": canaries["password"]}
+        )
         token = client.cookies.get("waypoint_session")
-        await client.put(f"/api/entries/{new_id()}",
-                         json={**ENTRY, "note": canaries["note"], "tags": [canaries["tag"]]})
-        await client.put(f"/api/entries/{new_id()}",
-                         json={**ENTRY, "mood": 42, "note": canaries["note"]})
-        await client.put(f"/api/treatments/{new_id()}",
-                         json={**TREATMENT, "notes": canaries["treatment"]})
-        await client.post("/api/session", json={"username": "ana", "password": "wrong-" +
-                                                canaries["password"]})
+        await client.put(
+            f"/api/entries/{new_id()}",
+            json={**ENTRY, "note": canaries["note"], "tags": [canaries["tag"]]},
+        )
+        await client.put(
+            f"/api/entries/{new_id()}", json={**ENTRY, "mood": 42, "note": canaries["note"]}
+        )
+        await client.put(
+            f"/api/treatments/{new_id()}", json={**TREATMENT, "notes": canaries["treatment"]}
+        )
+        await client.post(
+            "/api/session", json={"username": "ana", "password": "wrong-" + canaries["password"]}
+        )
         await client.get("/api/changes")
     logged = "\n".join(record.getMessage() + str(record.exc_info) for record in caplog.records)
     assert caplog.records, "expected some log output to inspect"
@@ -100,8 +116,15 @@ async def test_no_journal_text_password_or_token_in_logs(
 async def test_openapi_documents_routes_and_constraints(client: Client) -> None:
     schema = (await client.get("/api/schema/openapi.json")).json()
     paths = schema["paths"]
-    for path in ("/api/entries/{record_id}", "/api/treatments/{record_id}", "/api/changes",
-                 "/api/account", "/api/session", "/api/trends", "/api/assessments/{record_id}"):
+    for path in (
+        "/api/entries/{record_id}",
+        "/api/treatments/{record_id}",
+        "/api/changes",
+        "/api/account",
+        "/api/session",
+        "/api/trends",
+        "/api/assessments/{record_id}",
+    ):
         assert path in paths, path
     entry = schema["components"]["schemas"]["EntryPut"]["properties"]["mood"]
     assert entry["minimum"] == 0 and entry["maximum"] == 10
