@@ -32,7 +32,8 @@ moods map to Waypoint's 0-10 mood as the middle of five equal fifths of the scal
 A custom mood label is an error (rename it to a default one in Daylio first). Activities
 (separated by " | ") become tags (at most 20, each at most 40 characters); the note title and
 the note become the note, separated by a blank line. Each row gets a deterministic id (uuid5 of
-username, date, time, mood and note), so importing the same file again creates no duplicates.
+username, date, time, mood, activities and note), so importing the same file again creates no
+duplicates.
 Every row is validated first; if any is bad, the response is 400 listing
 ``{line, field, message}`` and nothing from the file is stored.
 """
@@ -283,8 +284,12 @@ def daylio_row(row: dict[str, str], user: User) -> tuple[str, EntryPut]:
         raise _RowError("note", "is longer than 10,000 characters.")
     body = EntryPut(day=day, time=at, mood=DAYLIO_MOODS[label], tags=tags, note=note)
     # The username (not the server-local user id), so the ids survive a move to another server.
-    key = f"{user.username.lower()}|{day.isoformat()}|{at.isoformat()}|{label}|{note}"
+    activities = "|".join(tags)
+    key = f"{user.username.lower()}|{day.isoformat()}|{at.isoformat()}|{label}|{activities}|{note}"
     return str(uuid5(DAYLIO_NAMESPACE, key)), body
+
+
+ARCHIVE_MAX_BYTES = 64 * 1024 * 1024
 
 
 class _RowError(Exception):
@@ -346,7 +351,13 @@ class PortabilityController(Controller):
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    @post("/import/archive", status_code=200, summary="Import an archive (never overwrites)")
+    # Years of notes outgrow the general body limit; an archive may be this large.
+    @post(
+        "/import/archive",
+        status_code=200,
+        summary="Import an archive (never overwrites)",
+        request_max_body_size=ARCHIVE_MAX_BYTES,
+    )
     async def import_archive(
         self,
         data: JSONBody[Archive],

@@ -15,6 +15,7 @@ prints one JSON object with a result per round. See ``Plan`` for the settings.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -95,6 +96,13 @@ def rss_kb(pid: int) -> int:
         except OSError:
             continue
     return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds spent by every process on the machine (all cores), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
 
 
 def own_cpu_seconds() -> float:
@@ -199,6 +207,7 @@ class Round:
         self.per_connection = [0] * connections
         self.started = time.perf_counter()
         self.cpu = own_cpu_seconds()
+        self.machine = machine_busy_seconds()
 
 
 class Load:
@@ -210,6 +219,7 @@ class Load:
         self.plan = plan
         self.on_response = on_response
         self.running = False
+        self.idle: asyncio.Event | None = None
         self.round: Round | None = None
         self.connections: list[Connection] = []
         self.max_latency = 0.0
@@ -248,10 +258,16 @@ class Load:
 
     def put(self, path: str, body: bytes, cookie: bytes) -> bytes:
         return (
-            b"PUT " + path.encode() + b" HTTP/1.1\r\n" + self.base_headers + cookie
+            b"PUT "
+            + path.encode()
+            + b" HTTP/1.1\r\n"
+            + self.base_headers
+            + cookie
             + b"Content-Type: application/json\r\nContent-Length: "
-            + str(len(body)).encode() + b"\r\n\r\n" + body
-        )  # fmt: skip
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+            + body
+        )
 
     def new_entry(self, spec: RequestSpec) -> tuple[str, bytes]:
         self.counter += 1
@@ -261,9 +277,15 @@ class Load:
         body = (
             b'{"day":"%s","mood":%d,"anxiety":%d,"energy":%d,"sleep_hours":%.1f,'
             b'"tags":["walk","bench"],"note":"Load test check-in %d."}'
-            % (rng.choice(spec.days).encode(), mood, 10 - mood, mood, rng.choice((6.0, 7.5)),
-               self.counter)
-        )  # fmt: skip
+            % (
+                rng.choice(spec.days).encode(),
+                mood,
+                10 - mood,
+                mood,
+                rng.choice((6.0, 7.5)),
+                self.counter,
+            )
+        )
         return record_id, body
 
     # --- bookkeeping -------------------------------------------------------------------------
@@ -283,6 +305,8 @@ class Load:
             self.on_response(conn.meta, response)
         if self.running:
             conn.send()
+        elif self.idle is not None and not any(c.busy for c in self.connections):
+            self.idle.set()
 
     def failed(self, conn: Connection, exc: BaseException) -> None:
         name = type(exc).__name__
@@ -309,11 +333,13 @@ class Load:
 
         await asyncio.gather(*(one(i) for i in range(self.plan.connections)))
 
-    async def close(self, timeout: float = 10.0) -> None:
+    async def close(self, grace: float = 10.0) -> None:
+        """Stop sending; wait up to ``grace`` seconds for answers in flight, then hang up."""
         self.running = False
-        deadline = time.perf_counter() + timeout
-        while any(c.busy for c in self.connections) and time.perf_counter() < deadline:
-            await asyncio.sleep(0.01)
+        self.idle = asyncio.Event()
+        if any(c.busy for c in self.connections):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.idle.wait(), grace)
         now = time.perf_counter()
         for conn in self.connections:
             if conn.busy:  # still waiting: a stall
@@ -339,6 +365,7 @@ class Load:
             self.round = None
             elapsed = time.perf_counter() - current.started
             client_cpu = own_cpu_seconds() - current.cpu
+            machine = machine_busy_seconds() - current.machine
             latencies = sorted(current.latencies)
             count = len(latencies)
             result = {
@@ -360,8 +387,12 @@ class Load:
             if plan.server_pid:
                 result["server_cpu"] = (cpu_seconds(plan.server_pid) - server_cpu) / elapsed
                 result["server_rss_kb"] = rss_kb(plan.server_pid)
+            # Everything else that ran meanwhile (other jobs on a shared machine), in cores.
+            result["other_cpu"] = max(
+                0.0, machine / elapsed - result["client_cpu"] - result.get("server_cpu", 0.0)
+            )
             rounds.append(result)
-        await self.close(timeout=max(10.0, plan.stall_seconds * 2))
+        await self.close(grace=max(10.0, plan.stall_seconds * 2))
         return {
             "rounds": rounds,
             "connected": len(self.connections),
@@ -373,7 +404,7 @@ class Load:
 
 def install_uvloop() -> str:
     try:
-        import uvloop  # noqa: PLC0415
+        import uvloop
     except ImportError:
         return "asyncio"
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())

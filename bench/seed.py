@@ -46,10 +46,31 @@ INSERT_SQL = (  # the statement api.records.put_row runs for a new record
     "INSERT INTO records (user_id, kind, id, version, seq, day, flagged, deleted, "
     "updated_at, data) VALUES (?, ?, ?, 1, ?, ?, ?, 0, ?, ?)"
 )
-ZONES = ("America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/London",
-         "Europe/Berlin", "Australia/Sydney", "UTC")  # fmt: skip
-TAGS = ("walk", "therapy", "work", "family", "tired", "headache", "friends", "outside",
-        "integration", "journaling", "poor sleep", "exercise", "meditation", "rain")  # fmt: skip
+ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "UTC",
+)
+TAGS = (
+    "walk",
+    "therapy",
+    "work",
+    "family",
+    "tired",
+    "headache",
+    "friends",
+    "outside",
+    "integration",
+    "journaling",
+    "poor sleep",
+    "exercise",
+    "meditation",
+    "rain",
+)
 NOTES = (
     "Slept badly, heavy morning.",
     "Integration session today; talked about the last infusion and what came up.",
@@ -62,8 +83,15 @@ NOTES = (
     "Felt the lift fading a bit this week. Booster is booked.",
     "Called an old friend — it was easier than I expected.",
 )
-SIDE_EFFECTS = ("dissociation", "nausea", "dizziness", "raised blood pressure", "headache",
-                "blurred vision", "fatigue")  # fmt: skip
+SIDE_EFFECTS = (
+    "dissociation",
+    "nausea",
+    "dizziness",
+    "raised blood pressure",
+    "headache",
+    "blurred vision",
+    "fatigue",
+)
 CLINICS = ("Riverside Ketamine Clinic", "North Shore Infusion Centre", "Dr. Okafor's practice")
 
 
@@ -123,8 +151,17 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
     def add(kind: str, day: date, body: Any, prepare: Any) -> None:
         prepared = prepare(body, user, now)
         stamp = f"{day.isoformat()}T{rng.randint(7, 22):02d}:{rng.randint(0, 59):02d}:00.000+00:00"
-        out.append(Record(prepared.day, user.id, kind, _uuid(rng), ENCODER.encode(prepared.stored),
-                          prepared.flagged, stamp))  # fmt: skip
+        out.append(
+            Record(
+                prepared.day,
+                user.id,
+                kind,
+                _uuid(rng),
+                ENCODER.encode(prepared.stored),
+                prepared.flagged,
+                stamp,
+            )
+        )
 
     # Mood: baseline, plus a lift after each treatment that fades over ~2 weeks, plus noise.
     def mood_on(offset: int) -> float:
@@ -178,8 +215,12 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
             add("treatment", day, body, prepare_treatment)
     # A planned booster a couple of weeks ahead.
     ahead = end + timedelta(days=rng.randint(7, 21))
-    planned = TreatmentPut(at=datetime(ahead.year, ahead.month, ahead.day, 10, tzinfo=tz),
-                           kind="iv_infusion", status="planned", clinic=CLINICS[0])  # fmt: skip
+    planned = TreatmentPut(
+        at=datetime(ahead.year, ahead.month, ahead.day, 10, tzinfo=tz),
+        kind="iv_infusion",
+        status="planned",
+        clinic=CLINICS[0],
+    )
     add("treatment", ahead, planned, prepare_treatment)
 
     if profile.assessments is None:
@@ -196,8 +237,12 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
         if instrument == "phq9" and rng.random() > 0.03:
             answers[8] = 0  # item 9 positive only now and then
         taken = datetime(day.year, day.month, day.day, 19, 30, tzinfo=tz)
-        body = AssessmentPut(instrument=instrument, answers=answers, taken_at=taken,
-                             difficulty=rng.randint(0, 3) if instrument == "phq9" else None)  # fmt: skip
+        body = AssessmentPut(
+            instrument=instrument,
+            answers=answers,
+            taken_at=taken,
+            difficulty=rng.randint(0, 3) if instrument == "phq9" else None,
+        )
         add("assessment", day, body, prepare_assessment)
     out.sort(key=lambda record: record.day)
     return out
@@ -205,7 +250,7 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
 
 def open_db(path: Path) -> sqlite3.Connection:
     """A new database file with the app's pragmas and schema."""
-    for suffix in ("", "-wal", "-shm", ".sessions.json"):
+    for suffix in ("", "-wal", "-shm", ".sessions.json", ".meta.json"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None)
@@ -225,8 +270,15 @@ def add_user(
     )
     user_id = int(cursor.lastrowid or 0)
     secret = insert_session(conn, user_id, "waypoint-bench", now.timestamp())
-    user = User(id=user_id, username=username, display_name=username.title(), timezone=timezone,
-                baseline_date=None, created_at=now.isoformat(), session_id="")  # fmt: skip
+    user = User(
+        id=user_id,
+        username=username,
+        display_name=username.title(),
+        timezone=timezone,
+        baseline_date=None,
+        created_at=now.isoformat(),
+        session_id="",
+    )
     return user, secret
 
 
@@ -281,8 +333,15 @@ def seed_bench(path: Path, days: int = 3 * 365, decade: bool = True) -> dict[str
         end = now.astimezone(ZoneInfo(timezone)).date()
         records = user_records(user, profile, end, now, seed=1000 + number)
         write_with_put_row(conn, records)
-        sessions.append({"user_id": user.id, "username": name, "secret": secret,
-                         "records": len(records), "days": profile.days})  # fmt: skip
+        sessions.append(
+            {
+                "user_id": user.id,
+                "username": name,
+                "secret": secret,
+                "records": len(records),
+                "days": profile.days,
+            }
+        )
     finish(conn, path, sessions)
     return {"sessions": sessions}
 
@@ -317,19 +376,36 @@ def seed_scale(path: Path, users: int, days: int, log: bool = True) -> dict[str,
     finish(conn, path, sessions)
     seconds = time.perf_counter() - started
     size = path.stat().st_size
+    meta = {
+        "users": users,
+        "days": days,
+        "records": written,
+        "seconds": seconds,
+        "bytes": size,
+        "path": str(path),
+    }
+    Path(str(path) + ".meta.json").write_text(json.dumps(meta), encoding="utf-8")
     if log:
-        print(f"seeded {users} users x {days} days: {written} records in {seconds:.1f} s, "
-              f"{size / 1e6:.1f} MB ({path})", flush=True)  # fmt: skip
-    return {"users": users, "days": days, "records": written, "seconds": seconds, "bytes": size}
+        print(
+            f"seeded {users} users x {days} days: {written} records in {seconds:.1f} s, "
+            f"{size / 1e6:.1f} MB ({path})",
+            flush=True,
+        )
+    return meta
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.seed", description=__doc__.split("\n")[0])
     parser.add_argument("--db", type=Path, help="file to create (replaced if it exists)")
-    parser.add_argument("--users", type=int, default=0,
-                        help="scale mode: this many users (e.g. 10000)")  # fmt: skip
-    parser.add_argument("--days", type=int, default=0,
-                        help="days of history per user (default 1095 single-user, 365 scale)")
+    parser.add_argument(
+        "--users", type=int, default=0, help="scale mode: this many users (e.g. 10000)"
+    )
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=0,
+        help="days of history per user (default 1095 single-user, 365 scale)",
+    )
     args = parser.parse_args(argv)
     if args.users:
         days = args.days or 365

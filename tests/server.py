@@ -60,9 +60,9 @@ class ServerProcess:
         if self.process is not None:
             raise ServerError("already running")
         self._log = self.log_path.open("a", encoding="utf-8")
+        command = ["serve", "--host", "127.0.0.1", "--port", "0", "--db", str(self.db_path)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", "0"]
-            + ["--db", str(self.db_path)],
+            [sys.executable, "-m", "api", *command],
             cwd=PROJECT_DIR,
             env=self.env,
             stdout=subprocess.PIPE,

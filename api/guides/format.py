@@ -325,7 +325,9 @@ def _front_matter(
             problems.append(Problem(source, number, f"unknown front-matter key {key!r} ({known})"))
         elif key in found:
             first = found[key][0]
-            problems.append(Problem(source, number, f"duplicate key {key!r} (first on {first})"))
+            problems.append(
+                Problem(source, number, f"duplicate key {key!r} (first on line {first})")
+            )
         elif not value:
             problems.append(Problem(source, number, f"{key!r} is empty"))
         else:
@@ -384,8 +386,9 @@ def _parse(text: str, source: str) -> tuple[Guide, int]:
     if not blocks and not body.problems:
         problems.append(Problem(source, body_start + 1, "the guide has no body"))
     if problems:
-        problems.sort(key=lambda problem: problem.line or 0)
-        raise GuideError(problems)
+        # One report per place and reason (an HTML tag's opening and closing are one mistake).
+        unique = sorted(dict.fromkeys(problems), key=lambda problem: problem.line or 0)
+        raise GuideError(unique)
     words = sum(len(text.split()) for text in block_texts(blocks))
     value = {key: found[1] for key, found in fields.items()}
     guide = Guide(

@@ -36,7 +36,9 @@ def fts_query(text: str) -> str | None:
     """A safe FTS5 query: every word a quoted string (all words must match), the last one a
     prefix, so that results appear while someone is still typing. None when nothing is left.
     """
-    words = [word for word in text.split() if any(char.isalnum() for char in word)]
+    # Control characters (NUL ends an FTS5 string), lone surrogates etc. become spaces.
+    printable = "".join(char if char.isprintable() else " " for char in text)
+    words = [word for word in printable.split() if any(char.isalnum() for char in word)]
     if not words:
         return None
     quoted = ['"' + word.replace('"', '""') + '"' for word in words[:MAX_TERMS]]
