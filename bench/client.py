@@ -42,6 +42,7 @@ class RequestSpec(msgspec.Struct, kw_only=True):
     weight: int = 1
     days: list[str] = []
     body: str = ""
+    cookie: str = ""  # this request's session secret, instead of the connection's
 
 
 class Plan(msgspec.Struct, kw_only=True):
@@ -245,6 +246,8 @@ class Load:
         spec = self.mix[self.mix_index]
         self.mix_index = (self.mix_index + 1) % len(self.mix)
         cookie = self.cookie_headers[conn.index % len(self.cookie_headers)]
+        if spec.cookie:
+            cookie = f"Cookie: {self.plan.cookie_name}={spec.cookie}\r\n".encode()
         if spec.kind == "get":
             return b"GET " + spec.path.encode() + b" HTTP/1.1\r\n" + self.base_headers + cookie + (
                 b"\r\n"

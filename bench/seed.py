@@ -319,13 +319,17 @@ def finish(conn: sqlite3.Connection, path: Path, sessions: list[dict[str, Any]])
 
 
 def seed_bench(path: Path, days: int = 3 * 365, decade: bool = True) -> dict[str, Any]:
-    """The benchmark file: 'patient' (``days`` of history) and 'decade' (ten years, 200
+    """The benchmark file: 'patient' and 'writer' (``days`` of history each; write loads use
+    'writer' so that read loads keep reading the same data) and 'decade' (ten years, 200
     treatments, 250 questionnaires). Returns the sessions (username -> cookie secret)."""
     now = datetime.now(UTC)
     conn = open_db(path)
     password_hash = HASHER.hash(PASSWORD)
     sessions = []
-    profiles = [("patient", "America/New_York", Profile(days))]
+    profiles = [
+        ("patient", "America/New_York", Profile(days)),
+        ("writer", "America/New_York", Profile(days)),  # the write loads' account
+    ]
     if decade:
         profiles.append(("decade", "Europe/Berlin", Profile(3650, 199, 250)))
     for number, (name, timezone, profile) in enumerate(profiles):
