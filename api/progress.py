@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import OrderedDict
 from datetime import date, datetime, timedelta
+from weakref import WeakKeyDictionary
 
 import msgspec
 from litestar import get
@@ -18,11 +20,14 @@ from api.trends import (
     EntryPoint,
     TreatmentPoint,
     Trends,
+    baseline_anchor,
     compute_trends,
-    history_start,
 )
+from api.trends.shapes import BASELINE_WINDOW_DAYS, HISTORY_DAYS
 
 DEFAULT_DAYS = 90
+BASELINE_SPAN = timedelta(days=BASELINE_WINDOW_DAYS)
+ENTRY_DAYS = "SELECT data, day FROM records WHERE user_id = ? AND kind = 'entry' AND deleted = 0"
 MAX_DAYS = 366 * 20
 _entries = msgspec.json.Decoder(list[EntryPoint])
 
@@ -41,6 +46,10 @@ class _Assessment(msgspec.Struct):
     band: str
 
 
+_treatment = msgspec.json.Decoder(_Treatment)
+_assessment = msgspec.json.Decoder(_Assessment)
+
+
 def _read(
     conn: sqlite3.Connection,
     user_id: int,
@@ -56,7 +65,7 @@ def _read(
         "AND day <= ? ORDER BY day",
         (user_id, (end + timedelta(days=366)).isoformat()),
     ):
-        t = msgspec.json.decode(data, type=_Treatment)
+        t = _treatment.decode(data)
         treatments.append(
             TreatmentPoint(id=record_id, at=t.at, kind=t.kind, status=t.status, dose_mg=t.dose_mg)
         )
@@ -66,7 +75,7 @@ def _read(
         "AND deleted = 0 AND day <= ? ORDER BY day",
         (user_id, end.isoformat()),
     ):
-        a = msgspec.json.decode(data, type=_Assessment)
+        a = _assessment.decode(data)
         assessments.append(
             AssessmentPoint(
                 id=record_id,
@@ -77,12 +86,23 @@ def _read(
                 flagged=bool(flagged),
             )
         )
-    first = history_start(start, treatments, tz=tz, baseline_date=baseline)
+    # Entries for the period (with the days its first 7-day means need) and, when the baseline
+    # anchor lies before that, the 14 days before the anchor — never the years in between.
+    first = start - timedelta(days=HISTORY_DAYS)
+    anchor, _ = baseline_anchor(treatments, tz=tz, baseline_date=baseline)
+    window = (first, first) if anchor is None else (anchor - BASELINE_SPAN, anchor)
     (array,) = conn.execute(
         "SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM (SELECT data FROM "
-        "records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 AND day BETWEEN ? AND ? "
-        "ORDER BY day)",
-        (user_id, first.isoformat(), end.isoformat()),
+        "records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
+        "AND (day BETWEEN ? AND ? OR (day >= ? AND day < ? AND day < ?)) ORDER BY day)",
+        (
+            user_id,
+            first.isoformat(),
+            end.isoformat(),
+            window[0].isoformat(),
+            window[1].isoformat(),
+            first.isoformat(),
+        ),
     ).fetchone()
     flagged_days = [
         date.fromisoformat(d)
@@ -107,21 +127,46 @@ def period(user: User, start: date | None, end: date | None, clock: Clock) -> tu
     return start, end
 
 
+def _data_mark(conn: sqlite3.Connection, user_id: int) -> int:
+    """The user's latest change number: any write to their records moves it."""
+    row = conn.execute("SELECT MAX(seq) FROM records WHERE user_id = ?", (user_id,)).fetchone()
+    return int(row[0] or 0)
+
+
+# Trends are recomputed only when their inputs change: the key holds everything they depend on
+# (the user's latest change number, time zone, baseline date, the period and today's date).
+# One cache per open database (tests run many databases in one process).
+_caches: WeakKeyDictionary[Database, OrderedDict[tuple[object, ...], Trends]] = WeakKeyDictionary()
+CACHE_SIZE = 256
+
+
 async def load_trends(db: Database, user: User, start: date, end: date, clock: Clock) -> Trends:
+    today = clock().astimezone(user.tz).date()
+    mark = await db.read(_data_mark, user.id)
+    key = (user.id, mark, user.timezone, user.baseline_date, start, end, today)
+    recent = _caches.setdefault(db, OrderedDict())
+    cached = recent.get(key)
+    if cached is not None:
+        recent.move_to_end(key)
+        return cached
     entries, treatments, assessments, flagged = await db.read(
         _read, user.id, start, end, user.timezone, user.baseline_date
     )
-    return compute_trends(
+    result = compute_trends(
         entries,
         treatments,
         assessments,
         start=start,
         end=end,
         tz=user.tz,
-        today=clock().astimezone(user.tz).date(),
+        today=today,
         baseline_date=user.baseline_date,
         flagged_entry_days=flagged,
     )
+    recent[key] = result
+    if len(recent) > CACHE_SIZE:
+        recent.popitem(last=False)
+    return result
 
 
 @get("/api/trends", tags=["trends"], summary="Daily series, treatment markers, scores, summary")
