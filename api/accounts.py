@@ -19,6 +19,7 @@ from api.errors import field_error, not_found
 from api.ratelimit import RateLimiter
 from api.sessions import (
     Clock,
+    SessionCache,
     User,
     check_password,
     cookie_name,
@@ -254,6 +255,7 @@ class AccountController(Controller):
         data: JSONBody[AccountPatch],
         user: NamedDependency[User],
         db: NamedDependency[Database],
+        session_cache: NamedDependency[SessionCache],
     ) -> Account:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         if "timezone" in changes:
@@ -261,6 +263,7 @@ class AccountController(Controller):
         if changes.get("baseline_date") is not None:
             changes["baseline_date"] = changes["baseline_date"].isoformat()
         await db.write(_patch, user.id, changes)
+        session_cache.forget_user(user.id)
         merged = msgspec.structs.replace(
             account_of(user),
             **{
@@ -276,12 +279,14 @@ class AccountController(Controller):
         data: JSONBody[PasswordChange],
         user: NamedDependency[User],
         db: NamedDependency[Database],
+        session_cache: NamedDependency[SessionCache],
     ) -> None:
         stored = await db.read(_password_hash, user.id)
         if not await check_password(stored, data.current_password):
             raise field_error("current_password", "The current password is not right.")
         new_hash = await hash_password(data.new_password)
         await db.write(_set_password, user, new_hash, data.end_other_sessions)
+        session_cache.forget_user(user.id)
 
     @get("/sessions", summary="Devices logged in to this account")
     async def list_sessions(
@@ -295,9 +300,11 @@ class AccountController(Controller):
         session_id: FromPath[str],
         user: NamedDependency[User],
         db: NamedDependency[Database],
+        session_cache: NamedDependency[SessionCache],
     ) -> None:
         if not await db.write(_end_session, user.id, session_id):
             raise not_found("session")
+        session_cache.forget_user(user.id)
 
     @delete("/", status_code=HTTP_204_NO_CONTENT, summary="Delete the account and all its data")
     async def delete_account(
@@ -305,12 +312,14 @@ class AccountController(Controller):
         data: JSONBody[AccountDeletion],
         user: NamedDependency[User],
         db: NamedDependency[Database],
+        session_cache: NamedDependency[SessionCache],
         settings: NamedDependency[Settings],
     ) -> Response[None]:
         stored = await db.read(_password_hash, user.id)
         if not await check_password(stored, data.password):
             raise field_error("password", "The password is not right.")
         await db.write(_delete_account, user.id)
+        session_cache.forget_user(user.id)
         return without_session_cookie(Response(None, status_code=HTTP_204_NO_CONTENT), settings)
 
 
@@ -353,7 +362,9 @@ class SessionController(Controller):
         request: Request[Any, Any, Any],
         user: NamedDependency[User],
         db: NamedDependency[Database],
+        session_cache: NamedDependency[SessionCache],
         settings: NamedDependency[Settings],
     ) -> Response[None]:
         await end_current_session(request, db, cookie_name(settings))
+        session_cache.forget_user(user.id)
         return without_session_cookie(Response(None, status_code=HTTP_204_NO_CONTENT), settings)

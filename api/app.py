@@ -32,7 +32,7 @@ from api.db import Database
 from api.errors import Conflict, conflict_response
 from api.ratelimit import RateLimiter
 from api.security import CrossSiteWriteMiddleware, header_hook
-from api.sessions import Clock, current_user, utc_now
+from api.sessions import Clock, SessionCache, current_user, utc_now
 from api.settings import Settings
 
 
@@ -91,6 +91,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             "share_limiter": provide(share_limiter),
             "guides": Provide(lambda: state["guides"], sync_to_thread=False),
             "user": Provide(current_user),
+            "session_cache": provide(SessionCache()),
         },
         lifespan=[lifespan],
         exception_handlers={Conflict: conflict_response},

@@ -61,7 +61,7 @@ from api.db import Database
 from api.entries import ENTRY, EntryOut, EntryPut
 from api.errors import Conflict, field_error
 from api.exports import ALL
-from api.sessions import Clock, User
+from api.sessions import Clock, SessionCache, User
 from api.treatments import TREATMENT, TreatmentOut, TreatmentPut
 
 ARCHIVE_FORMAT: Final = "waypoint-archive"
@@ -364,6 +364,7 @@ class PortabilityController(Controller):
         user: NamedDependency[User],
         db: NamedDependency[Database],
         clock: NamedDependency[Clock],
+        session_cache: NamedDependency[SessionCache],
     ) -> ImportResult:
         now = clock()
         profile = profile_changes(user, data.account)
@@ -376,7 +377,9 @@ class PortabilityController(Controller):
         )
         staged = stage_archive(data, effective, now)
         stamp = now.isoformat(timespec="milliseconds")
-        return await db.write(_store, user.id, staged, profile, stamp)
+        result = await db.write(_store, user.id, staged, profile, stamp)
+        session_cache.forget_user(user.id)  # the profile may have changed
+        return result
 
     @post(
         "/import/daylio",

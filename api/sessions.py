@@ -135,6 +135,37 @@ def _delete_session(conn: sqlite3.Connection, digest: bytes) -> None:
 
 
 NOT_LOGGED_IN = "Please log in."
+CACHE_SECONDS = 30.0
+
+
+class SessionCache:
+    """Live sessions recently seen, so most requests skip the database lookup.
+
+    Every change to a session or its account goes through ``forget_user`` (log-out, password
+    change, profile edit, account deletion), so the cache never answers with stale data; entries
+    also expire after ``CACHE_SECONDS`` as a safety net for changes made by another process.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[bytes, tuple[float, tuple[Any, ...]]] = {}
+        self._by_user: dict[int, set[bytes]] = {}
+
+    def get(self, digest: bytes, now: float) -> tuple[Any, ...] | None:
+        found = self._rows.get(digest)
+        if found is None or now - found[0] > CACHE_SECONDS:
+            return None
+        return found[1]
+
+    def put(self, digest: bytes, row: tuple[Any, ...], now: float) -> None:
+        if len(self._rows) > 100_000:
+            self._rows.clear()
+            self._by_user.clear()
+        self._rows[digest] = (now, row)
+        self._by_user.setdefault(row[3], set()).add(digest)
+
+    def forget_user(self, user_id: int) -> None:
+        for digest in self._by_user.pop(user_id, ()):
+            self._rows.pop(digest, None)
 
 
 async def current_user(
@@ -142,25 +173,31 @@ async def current_user(
     db: NamedDependency[Database],
     settings: NamedDependency[Settings],
     clock: NamedDependency[Clock],
+    session_cache: NamedDependency[SessionCache],
 ) -> User:
     """The ``user`` dependency: 401 unless the cookie names a live session."""
     secret = request.cookies.get(cookie_name(settings))
     if not secret:
         raise NotAuthorizedException(NOT_LOGGED_IN)
     digest = secret_hash(secret)
-    row = await db.read(_find_session, digest)
-    if row is None:
-        raise NotAuthorizedException(NOT_LOGGED_IN)
-    created_at, last_seen_at, public_id, *account = row
     now = clock().timestamp()
+    row = session_cache.get(digest, now)
+    if row is None:
+        row = await db.read(_find_session, digest)
+        if row is None:
+            raise NotAuthorizedException(NOT_LOGGED_IN)
+        session_cache.put(digest, row, now)
+    created_at, last_seen_at, public_id, *account = row
     if (
         now - last_seen_at > settings.session_idle_minutes * 60
         or now - created_at > settings.session_max_days * 86400
     ):
+        session_cache.forget_user(account[0])
         await db.write(_delete_session, digest)
         raise NotAuthorizedException("Your session has ended. Please log in again.")
     if now - last_seen_at > TOUCH_EVERY_SECONDS:
         await db.write(_touch, digest, now)
+        session_cache.put(digest, (created_at, now, public_id, *account), now)
     user_id, username, display_name, timezone, baseline, created = account
     return User(
         id=user_id,

@@ -53,6 +53,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 ENV_PREFIX = "WAYPOINT_"
 
 
+def _decode_path(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, (str, Path)):
+        return Path(value)
+    raise NotImplementedError(f"cannot convert to {kind}")
+
+
 def from_env(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
     """Build settings from ``WAYPOINT_*`` variables, then apply explicit overrides (CLI flags).
 
@@ -68,6 +74,6 @@ def from_env(environ: dict[str, str] | None = None, **overrides: Any) -> Setting
         raw[field.name] = value.split(",") if field.name == "allowed_hosts" else value
     raw.update({key: value for key, value in overrides.items() if value is not None})
     try:
-        return msgspec.convert(raw, Settings, strict=False)
+        return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
     except msgspec.ValidationError as exc:
         raise SystemExit(f"Invalid setting: {exc}") from exc

@@ -440,7 +440,7 @@ class SharedController(Controller):
         await db.write(_opened, row.id, timestamp(now))
         return view
 
-    @get("/report.pdf", summary="A clinician link's one-page PDF", media_type="application/pdf")
+    @get("/report.pdf", summary="A clinician link's one-page PDF report")
     async def shared_report(
         self,
         request: Request[Any, Any, Any],

@@ -46,6 +46,7 @@ __all__ = [
     "start",
 ]
 MAX_QUERY = 200
+AUDIENCE_FILTER = "family: guides for family or both; patient: guides for patients or both"
 
 
 async def start(db: Database, library: Library) -> Library:
@@ -70,7 +71,7 @@ class GuideController(Controller):
         guides: NamedDependency[Library],
         audience: Annotated[
             Literal["patient", "family", "both"] | None,
-            QueryParameter(name="audience", description="family: family + both; patient: + both"),
+            QueryParameter(name="audience", description=AUDIENCE_FILTER),
         ] = None,
         topic: Annotated[str | None, QueryParameter(name="topic", max_length=100)] = None,
     ) -> list[GuideSummary]:

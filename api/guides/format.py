@@ -312,6 +312,7 @@ def _front_matter(
         problems.append(Problem(source, 1, "the front matter is not closed with a '---' line"))
         return {}, len(lines)
     found: dict[str, tuple[int, str]] = {}
+    seen: dict[str, int] = {}  # every known key met, empty or not: its first line
     for index in range(1, closing):
         number, line = index + 1, lines[index]
         if not line.strip():
@@ -323,17 +324,17 @@ def _front_matter(
         elif key not in FRONT_MATTER_KEYS:
             known = ", ".join(FRONT_MATTER_KEYS)
             problems.append(Problem(source, number, f"unknown front-matter key {key!r} ({known})"))
-        elif key in found:
-            first = found[key][0]
-            problems.append(
-                Problem(source, number, f"duplicate key {key!r} (first on line {first})")
-            )
-        elif not value:
-            problems.append(Problem(source, number, f"{key!r} is empty"))
+        elif key in seen:
+            reason = f"duplicate key {key!r} (first on line {seen[key]})"
+            problems.append(Problem(source, number, reason))
         else:
-            found[key] = (number, value)
+            seen[key] = number
+            if value:
+                found[key] = (number, value)
+            else:
+                problems.append(Problem(source, number, f"{key!r} is empty"))
     for key in FRONT_MATTER_KEYS:
-        if key not in found and not any(p.reason.startswith(f"{key!r}") for p in problems):
+        if key not in seen:
             problems.append(Problem(source, 1, f"missing front-matter key {key!r}"))
     return found, closing + 1
 
