@@ -316,10 +316,15 @@ class Load:
         self.request_errors[name] = self.request_errors.get(name, 0) + 1
         if self.round is not None:
             self.round.errors += 1
+        if self.idle is not None and not any(c.busy for c in self.connections):
+            self.idle.set()
 
     async def connect(self) -> None:
+        """Open the plan's connections (again, for those a server closed while idle)."""
         loop = asyncio.get_running_loop()
         gate = asyncio.Semaphore(self.plan.connect_parallel)
+        self.connections = [c for c in self.connections if not c.closed.done()]
+        missing = sorted(set(range(self.plan.connections)) - {c.index for c in self.connections})
 
         async def one(index: int) -> None:
             async with gate:
@@ -334,7 +339,7 @@ class Load:
                         self.connect_errors += 1
                         await asyncio.sleep(0.05 * (attempt + 1))
 
-        await asyncio.gather(*(one(i) for i in range(self.plan.connections)))
+        await asyncio.gather(*(one(i) for i in missing))
 
     async def close(self, grace: float = 10.0) -> None:
         """Stop sending; wait up to ``grace`` seconds for answers in flight, then hang up."""
@@ -355,47 +360,44 @@ class Load:
         for conn in self.connections:
             conn.send()
 
-    async def run(self) -> dict[str, Any]:
+    async def measure_round(self) -> dict[str, Any]:
+        """Count what completes during one round of ``plan.duration`` seconds."""
         plan = self.plan
-        await self.connect()
-        self.start()
-        await asyncio.sleep(plan.warmup)
-        rounds = []
-        for _ in range(plan.rounds):
-            server_cpu = cpu_seconds(plan.server_pid) if plan.server_pid else 0.0
-            self.round = current = Round(plan.connections)
-            await asyncio.sleep(plan.duration)
-            self.round = None
-            elapsed = time.perf_counter() - current.started
-            client_cpu = own_cpu_seconds() - current.cpu
-            machine = machine_busy_seconds() - current.machine
-            latencies = sorted(current.latencies)
-            count = len(latencies)
-            result = {
-                "requests": count,
-                "seconds": elapsed,
-                "rps": count / elapsed,
-                "p50_ms": percentile(latencies, 0.50) * 1000,
-                "p90_ms": percentile(latencies, 0.90) * 1000,
-                "p99_ms": percentile(latencies, 0.99) * 1000,
-                "max_ms": (latencies[-1] if latencies else float("nan")) * 1000,
-                "mean_ms": (sum(latencies) / count * 1000) if count else float("nan"),
-                "statuses": {str(k): v for k, v in sorted(current.statuses.items())},
-                "errors": current.errors,
-                "idle_connections": sum(
-                    1 for n in current.per_connection[: len(self.connections)] if n == 0
-                ),
-                "client_cpu": client_cpu / elapsed,
-            }
-            if plan.server_pid:
-                result["server_cpu"] = (cpu_seconds(plan.server_pid) - server_cpu) / elapsed
-                result["server_rss_kb"] = rss_kb(plan.server_pid)
-            # Everything else that ran meanwhile (other jobs on a shared machine), in cores.
-            result["other_cpu"] = max(
-                0.0, machine / elapsed - result["client_cpu"] - result.get("server_cpu", 0.0)
-            )
-            rounds.append(result)
-        await self.close(grace=max(10.0, plan.stall_seconds * 2))
+        server_cpu = cpu_seconds(plan.server_pid) if plan.server_pid else 0.0
+        self.round = current = Round(plan.connections)
+        await asyncio.sleep(plan.duration)
+        self.round = None
+        elapsed = time.perf_counter() - current.started
+        client_cpu = own_cpu_seconds() - current.cpu
+        machine = machine_busy_seconds() - current.machine
+        latencies = sorted(current.latencies)
+        count = len(latencies)
+        result = {
+            "requests": count,
+            "seconds": elapsed,
+            "rps": count / elapsed,
+            "p50_ms": percentile(latencies, 0.50) * 1000,
+            "p90_ms": percentile(latencies, 0.90) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000,
+            "max_ms": (latencies[-1] if latencies else float("nan")) * 1000,
+            "mean_ms": (sum(latencies) / count * 1000) if count else float("nan"),
+            "statuses": {str(k): v for k, v in sorted(current.statuses.items())},
+            "errors": current.errors,
+            "idle_connections": sum(
+                1 for n in current.per_connection[: len(self.connections)] if n == 0
+            ),
+            "client_cpu": client_cpu / elapsed,
+        }
+        if plan.server_pid:
+            result["server_cpu"] = (cpu_seconds(plan.server_pid) - server_cpu) / elapsed
+            result["server_rss_kb"] = rss_kb(plan.server_pid)
+        # Everything else that ran meanwhile (other jobs on a shared machine), in cores.
+        result["other_cpu"] = max(
+            0.0, machine / elapsed - result["client_cpu"] - result.get("server_cpu", 0.0)
+        )
+        return result
+
+    def summary(self, rounds: list[dict[str, Any]]) -> dict[str, Any]:
         return {
             "rounds": rounds,
             "connected": len(self.connections),
@@ -403,6 +405,48 @@ class Load:
             "request_errors": self.request_errors,
             "max_latency_ms": self.max_latency * 1000,
         }
+
+    async def run(self) -> dict[str, Any]:
+        await self.connect()
+        self.start()
+        await asyncio.sleep(self.plan.warmup)
+        rounds = [await self.measure_round() for _ in range(self.plan.rounds)]
+        await self.close(grace=max(10.0, self.plan.stall_seconds * 2))
+        return self.summary(rounds)
+
+    async def pause(self, grace: float = 10.0) -> None:
+        """Stop sending and wait for the answers in flight; connections stay open."""
+        self.running = False
+        self.idle = asyncio.Event()
+        if any(c.busy for c in self.connections):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.idle.wait(), grace)
+        self.idle = None
+
+
+async def run_alternating(plans: list[Plan]) -> list[dict[str, Any]]:
+    """A/B(/C...) rounds: each plan (usually one server each) runs in turn, round after round,
+    so that a slow drift in the machine's load hits every plan alike. ``rounds``, ``duration``
+    and ``warmup`` come from the first plan; the warm-up is repeated before every round."""
+    loads = [Load(plan) for plan in plans]
+    for load in loads:
+        await load.connect()
+    results: list[list[dict[str, Any]]] = [[] for _ in loads]
+    first = plans[0]
+    for number in range(first.rounds):
+        order = list(range(len(loads)))
+        if number % 2:
+            order.reverse()
+        for index in order:
+            load = loads[index]
+            await load.connect()  # servers close keep-alive connections idle for a few seconds
+            load.start()
+            await asyncio.sleep(first.warmup)
+            results[index].append(await load.measure_round())
+            await load.pause()
+    for load in loads:
+        await load.close(grace=1.0)
+    return [load.summary(rounds) for load, rounds in zip(loads, results, strict=True)]
 
 
 def install_uvloop() -> str:
@@ -417,10 +461,14 @@ def install_uvloop() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     text = Path(args[0][1:]).read_text() if args[0].startswith("@") else args[0]
-    plan = msgspec.json.decode(text, type=Plan)
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     loop_name = install_uvloop()
+    if text.lstrip().startswith("["):  # several plans: alternating rounds
+        plans = msgspec.json.decode(text, type=list[Plan])
+        print(json.dumps({"plans": asyncio.run(run_alternating(plans)), "loop": loop_name}))
+        return 0
+    plan = msgspec.json.decode(text, type=Plan)
     result = asyncio.run(Load(plan).run())
     result["loop"] = loop_name
     print(json.dumps(result), flush=True)

@@ -50,9 +50,10 @@ def _shape(x: float, y: float, rounded: bool) -> tuple[int, int, int, int]:
     dist = math.hypot(x - px, y - py)
     tip_y = 0.74
     in_pin = dist <= pr
-    if not in_pin and py <= y <= tip_y:
+    d = tip_y - py
+    if not in_pin and py + pr * pr / d <= y <= tip_y:
         # The tangent lines from the tip to the circle bound the point.
-        half = pr * (tip_y - y) / (tip_y - py) * 1.05
+        half = (tip_y - y) * pr / math.sqrt(d * d - pr * pr)
         in_pin = abs(x - px) <= half
     if in_pin:
         if dist <= pr * 0.45:
