@@ -27,6 +27,7 @@ from api import (
     records,
     sharing,
     treatments,
+    web,
 )
 from api.db import Database
 from api.errors import Conflict, conflict_response
@@ -81,6 +82,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             sharing.SharedController,
             exports.ExportController,
             portability.PortabilityController,
+            *web.web_handlers(settings.pwa_dir),
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
