@@ -100,7 +100,10 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
         middleware=[CrossSiteWriteMiddleware],
         before_send=[header_hook(settings)],
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        # Level 9 costs ten times level 5 for a few percent smaller JSON (measured in bench/).
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, gzip_compress_level=5
+        ),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Waypoint API",

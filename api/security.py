@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,26 +37,33 @@ def is_cross_site(scope: Scope) -> bool:
 
 
 def header_hook(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
-    """A ``before_send`` hook: it sees every response, 404s from the router included."""
+    """A ``before_send`` hook: it sees every response, 404s from the router included.
+
+    The headers are encoded once, here; per response the hook only appends the ones a handler
+    has not set itself (one pass over the existing names).
+    """
     static = [
-        ("Content-Security-Policy", CSP),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "no-referrer"),
-        ("X-Frame-Options", "DENY"),
-        ("Cross-Origin-Opener-Policy", "same-origin"),
-        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ("content-security-policy", CSP),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+        ("cross-origin-opener-policy", "same-origin"),
+        ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
     ]
     if settings.https:
-        static.append(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+        static.append(("strict-transport-security", "max-age=63072000; includeSubDomains"))
+    encoded = [(name.encode(), value.encode()) for name, value in static]
+    no_store = (b"cache-control", b"no-store")
 
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in static:
-            headers[name] = value
-        if scope["path"].startswith("/api/") and "cache-control" not in headers:
-            headers["Cache-Control"] = "no-store"
+        headers = list(message.get("headers") or ())
+        present = {name.lower() for name, _ in headers}
+        headers.extend(pair for pair in encoded if pair[0] not in present)
+        if b"cache-control" not in present and scope["path"].startswith("/api/"):
+            headers.append(no_store)
+        message["headers"] = headers
 
     return add_headers
 
