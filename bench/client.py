@@ -43,6 +43,7 @@ class RequestSpec(msgspec.Struct, kw_only=True):
     days: list[str] = []
     body: str = ""
     cookie: str = ""  # this request's session secret, instead of the connection's
+    paths: list[str] = []  # for "get": cycle through these instead of ``path`` (cache-cold)
 
 
 class Plan(msgspec.Struct, kw_only=True):
@@ -249,7 +250,11 @@ class Load:
         if spec.cookie:
             cookie = f"Cookie: {self.plan.cookie_name}={spec.cookie}\r\n".encode()
         if spec.kind == "get":
-            return b"GET " + spec.path.encode() + b" HTTP/1.1\r\n" + self.base_headers + cookie + (
+            path = spec.path
+            if spec.paths:
+                self.counter += 1
+                path = spec.paths[self.counter % len(spec.paths)]
+            return b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.base_headers + cookie + (
                 b"\r\n"
             ), None
         if spec.kind == "put_entry":
