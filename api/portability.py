@@ -75,6 +75,7 @@ DAYLIO_MOODS: Final = {"rad": 9, "good": 7, "meh": 5, "bad": 3, "awful": 1}
 DAYLIO_REQUIRED: Final = ("full_date", "time", "mood")
 #: Namespace of Daylio entry ids (a fixed random UUID; never change it, or re-imports duplicate).
 DAYLIO_NAMESPACE: Final = UUID("0d6c5f0a-7f3e-4b43-a1a4-3a5e8c7b2f61")
+MOVED_NAMESPACE: Final = UUID("3c1e9b7a-52d4-4f0e-8a61-9d2b7c4e1f08")
 _TIME_12H = re.compile(r"^(\d{1,2}):(\d{2})\s*([AaPp])\.?\s*[Mm]\.?$")
 _TIME_24H = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
@@ -126,6 +127,19 @@ class Staged(NamedTuple):
 # --- storing (one transaction) ------------------------------------------------------------------
 
 
+def _put_created(
+    conn: sqlite3.Connection, user_id: int, each: Staged, record_id: str, now: str
+) -> bool | None:
+    """True if created, False if already there unchanged, None for a conflict."""
+    try:
+        created, _ = records.put_row(
+            conn, user_id, each.kind, record_id, CREATE_ONLY, each.data, each.day, each.flagged, now
+        )
+    except Conflict:
+        return None
+    return created
+
+
 def _store(
     conn: sqlite3.Connection, user_id: int, staged: list[Staged], profile: dict[str, Any], now: str
 ) -> ImportResult:
@@ -134,18 +148,14 @@ def _store(
         conn.execute(f"UPDATE users SET {column} = ? WHERE id = ?", (value, user_id))  # noqa: S608
     for each in staged:
         try:
-            created, _ = records.put_row(
-                conn,
-                user_id,
-                each.kind,
-                each.id,
-                CREATE_ONLY,
-                each.data,
-                each.day,
-                each.flagged,
-                now,
-            )
-        except Conflict:
+            created = _put_created(conn, user_id, each, each.id, now)
+        except records.NotYours:
+            # The id is another account's on this server (an archive moved between accounts):
+            # store it under an id derived from it, the same on every import, so a second
+            # import of the same archive still changes nothing.
+            moved = str(uuid5(MOVED_NAMESPACE, f"{user_id}:{each.id}"))
+            created = _put_created(conn, user_id, each, moved, now)
+        if created is None:
             result.conflicts += 1
             if len(result.conflicted) < MAX_REPORTED:
                 result.conflicted.append(ConflictRef(each.kind, each.id))

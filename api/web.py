@@ -14,9 +14,10 @@ by the version, so everything they reference is a versioned URL. The service wor
 the list of assets to pre-cache in place of ``/*__ASSETS__*/``. Modules import each other by
 relative URL, so they stay inside the same version without any rewriting.
 
-The responses are already compressed, so the handlers carry ``opt={SKIP_COMPRESSION: True}``:
-the app's ``CompressionConfig`` must name ``exclude_opt_key=SKIP_COMPRESSION`` or it would
-compress them a second time.
+The responses are already compressed, so the app's ``CompressionMiddleware`` (which wraps every
+route) must leave them alone, whatever ``CompressionConfig`` says: the handlers' own middleware,
+which runs outside it, takes ``Accept-Encoding`` out of the request before it gets there and
+keeps it for the handler.
 """
 
 from __future__ import annotations
@@ -26,13 +27,16 @@ import hashlib
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from litestar import Request, Response, get
+from litestar.enums import ScopeType
 from litestar.params import FromPath
-from litestar.types import ControllerRouterHandler
+from litestar.types import ASGIApp, ControllerRouterHandler, Receive, Scope, Send
+from litestar.types.empty import Empty
+from litestar.utils.scope.state import ScopeState
 
-SKIP_COMPRESSION = "skip_compression"
+ACCEPT_ENCODING_KEY = "waypoint.web.accept_encoding"  # where the hidden header is kept
 VERSION_PLACEHOLDER = b"__V__"
 ASSETS_PLACEHOLDER = b"/*__ASSETS__*/"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -162,11 +166,32 @@ def build_bundle(pwa_dir: Path) -> Bundle:
     return Bundle(version=version, assets=assets, entry_points=entry_points)
 
 
+def precompressed(app: ASGIApp) -> ASGIApp:
+    """Hide ``Accept-Encoding`` from the compression middleware inside; the handler still sees it.
+
+    Litestar's CompressionMiddleware only compresses for a client that accepts gzip, so a
+    request that (as far as it can tell) accepts nothing passes through untouched.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP:
+            headers = scope["headers"]
+            accepted = b",".join(value for name, value in headers if name == b"accept-encoding")
+            cast("dict[str, Any]", scope)[ACCEPT_ENCODING_KEY] = accepted.decode("latin-1")
+            scope["headers"] = [
+                (name, value) for name, value in headers if name != b"accept-encoding"
+            ]
+            ScopeState.from_scope(scope).headers = Empty  # drop any parsed copy of the old headers
+        await app(scope, receive, send)
+
+    return middleware
+
+
 def _send(asset: Asset, request: Request[Any, Any, Any], cache_control: str) -> Response[bytes]:
     headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding", "ETag": asset.etag}
     if request.headers.get("if-none-match") == asset.etag:
         return Response(b"", status_code=304, headers=headers)
-    encoding, body = asset.pick(request.headers.get("accept-encoding", ""))
+    encoding, body = asset.pick(str(request.scope.get(ACCEPT_ENCODING_KEY, "")))
     if encoding != "identity":
         headers["Content-Encoding"] = encoding
     return Response(body, media_type=asset.content_type, headers=headers)
@@ -177,7 +202,7 @@ def web_handlers(pwa_dir: Path) -> list[ControllerRouterHandler]:
     bundle = build_bundle(pwa_dir)
     options: dict[str, Any] = {
         "include_in_schema": False,
-        "opt": {SKIP_COMPRESSION: True},
+        "middleware": [precompressed],
         "sync_to_thread": False,
     }
 

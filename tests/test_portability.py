@@ -150,6 +150,20 @@ async def test_importing_the_same_archive_again_changes_nothing(client: Client) 
     assert (await client.get("/api/changes")).json() == changes_before
 
 
+async def test_archive_moves_to_another_account_on_the_same_server(client: Client) -> None:
+    await register(client, "ana", timezone="Europe/Paris")
+    await fill(client)
+    archive = (await client.get("/api/export/archive")).json()
+    await client.delete("/api/session")
+    await register(client, "ben")
+    first = await client.post("/api/import/archive", json=archive)
+    assert first.status_code == 200 and first.json()["created"] == 9
+    again = await client.post("/api/import/archive", json=archive)
+    assert again.json()["created"] == 0 and again.json()["unchanged"] == 9
+    entries = (await client.get("/api/entries")).json()
+    assert sorted(e["note"] for e in entries) == sorted(e["note"] for e in archive["entries"])
+
+
 async def test_import_never_overwrites_a_different_server_copy(client: Client) -> None:
     await register(client, "ana")
     record_id = await put(client, "entries", {"day": "2026-06-01", "mood": 4, "note": "old"})

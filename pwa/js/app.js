@@ -1,0 +1,63 @@
+// Start-up: crisis button, service worker, who is logged in, sync, then the screen in the URL.
+import { initCrisisButton } from "./crisis.js";
+import { renderSyncIssues } from "./conflicts.js";
+import { go, startRouter } from "./router.js";
+import { restore, session } from "./session.js";
+import { announce } from "./status.js";
+import { outboxItems, startSync, sync } from "./sync.js";
+import { registerWorker } from "./update.js";
+
+async function showNetwork() {
+  const pill = document.getElementById("net");
+  const waiting = session.account ? (await outboxItems()).filter((i) => i.state === "pending").length : 0;
+  const offline = navigator.onLine === false;
+  const parts = [];
+  if (offline) parts.push("Offline");
+  if (waiting) parts.push(`${waiting} to sync`);
+  pill.textContent = parts.join(" · ");
+  pill.hidden = parts.length === 0;
+  renderSyncIssues();
+}
+
+async function main() {
+  initCrisisButton();
+  registerWorker();
+  try {
+    await restore();
+  } catch (error) {
+    announce(`Could not reach Waypoint: ${error.message}`);
+  }
+  window.addEventListener("online", () => {
+    announce("You're back online. Syncing…");
+    showNetwork();
+  });
+  window.addEventListener("offline", () => {
+    announce("You're offline. Check-ins are kept on this phone and sent later.");
+    showNetwork();
+  });
+  window.addEventListener("waypoint:data", showNetwork);
+  window.addEventListener("waypoint:session", () => {
+    showNetwork();
+    if (session.account) sync();
+  });
+  window.addEventListener("waypoint:unauthorized", () => {
+    if (!session.account || location.hash.startsWith("#/login")) return;
+    announce("Please log in again. Anything not yet sent stays on this phone.");
+    session.account = null;
+    go("login");
+  });
+  await startRouter();
+  showNetwork();
+  let syncing = false;
+  const started = () => {
+    if (syncing) return;
+    syncing = true;
+    startSync();
+    // Questionnaires must work offline even if never opened online: keep their wording here.
+    import("./questionnaires.js").then((m) => m.instruments()).catch(() => {});
+  };
+  if (session.account) started();
+  else window.addEventListener("waypoint:session", () => session.account && started());
+}
+
+main();
