@@ -14,12 +14,9 @@ from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from api.db import Database
 from api.errors import field_error, not_found
-from api.ratelimit import RateLimiter
+from api.services import Services
 from api.sessions import (
-    Clock,
-    SessionCache,
     User,
     check_password,
     cookie_name,
@@ -228,21 +225,20 @@ class AccountController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[Register],
-        db: NamedDependency[Database],
-        settings: NamedDependency[Settings],
-        clock: NamedDependency[Clock],
-        login_limiter: NamedDependency[RateLimiter],
+        services: NamedDependency[Services],
     ) -> Response[Account]:
         # Counted apart from log-ins, so signing up never uses up a person's log-in attempts.
         keys = ("register-" + client_key(request), "register-user:" + data.username.lower())
-        login_limiter.check(*keys)
-        login_limiter.hit(*keys)
+        services.login_limiter.check(*keys)
+        services.login_limiter.hit(*keys)
         check_timezone(data.timezone)
         password_hash = await hash_password(data.password)
         agent = request.headers.get("user-agent", "")
-        secret, account = await db.write(_register, data, password_hash, agent, clock())
+        secret, account = await services.db.write(
+            _register, data, password_hash, agent, services.clock()
+        )
         return with_session_cookie(
-            Response(account, status_code=HTTP_201_CREATED), secret, settings
+            Response(account, status_code=HTTP_201_CREATED), secret, services.settings
         )
 
     @get("/", summary="The logged-in account")
@@ -254,16 +250,15 @@ class AccountController(Controller):
         self,
         data: JSONBody[AccountPatch],
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        session_cache: NamedDependency[SessionCache],
+        services: NamedDependency[Services],
     ) -> Account:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         if "timezone" in changes:
             check_timezone(changes["timezone"])
         if changes.get("baseline_date") is not None:
             changes["baseline_date"] = changes["baseline_date"].isoformat()
-        await db.write(_patch, user.id, changes)
-        session_cache.forget_user(user.id)
+        await services.db.write(_patch, user.id, changes)
+        services.session_cache.forget_user(user.id)
         merged = msgspec.structs.replace(
             account_of(user),
             **{
@@ -278,49 +273,49 @@ class AccountController(Controller):
         self,
         data: JSONBody[PasswordChange],
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        session_cache: NamedDependency[SessionCache],
+        services: NamedDependency[Services],
     ) -> None:
-        stored = await db.read(_password_hash, user.id)
+        stored = await services.db.read(_password_hash, user.id)
         if not await check_password(stored, data.current_password):
             raise field_error("current_password", "The current password is not right.")
         new_hash = await hash_password(data.new_password)
-        await db.write(_set_password, user, new_hash, data.end_other_sessions)
-        session_cache.forget_user(user.id)
+        await services.db.write(_set_password, user, new_hash, data.end_other_sessions)
+        services.session_cache.forget_user(user.id)
 
     @get("/sessions", summary="Devices logged in to this account")
     async def list_sessions(
-        self, user: NamedDependency[User], db: NamedDependency[Database]
+        self,
+        user: NamedDependency[User],
+        services: NamedDependency[Services],
     ) -> list[SessionInfo]:
-        return await db.read(_sessions, user)
+        return await services.db.read(_sessions, user)
 
     @delete("/sessions/{session_id:str}", summary="Log out one device")
     async def end_session(
         self,
         session_id: FromPath[str],
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        session_cache: NamedDependency[SessionCache],
+        services: NamedDependency[Services],
     ) -> None:
-        if not await db.write(_end_session, user.id, session_id):
+        if not await services.db.write(_end_session, user.id, session_id):
             raise not_found("session")
-        session_cache.forget_user(user.id)
+        services.session_cache.forget_user(user.id)
 
     @delete("/", status_code=HTTP_204_NO_CONTENT, summary="Delete the account and all its data")
     async def delete_account(
         self,
         data: JSONBody[AccountDeletion],
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        session_cache: NamedDependency[SessionCache],
-        settings: NamedDependency[Settings],
+        services: NamedDependency[Services],
     ) -> Response[None]:
-        stored = await db.read(_password_hash, user.id)
+        stored = await services.db.read(_password_hash, user.id)
         if not await check_password(stored, data.password):
             raise field_error("password", "The password is not right.")
-        await db.write(_delete_account, user.id)
-        session_cache.forget_user(user.id)
-        return without_session_cookie(Response(None, status_code=HTTP_204_NO_CONTENT), settings)
+        await services.db.write(_delete_account, user.id)
+        services.session_cache.forget_user(user.id)
+        return without_session_cookie(
+            Response(None, status_code=HTTP_204_NO_CONTENT), services.settings
+        )
 
 
 class SessionController(Controller):
@@ -332,21 +327,20 @@ class SessionController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[LogIn],
-        db: NamedDependency[Database],
-        settings: NamedDependency[Settings],
-        clock: NamedDependency[Clock],
-        login_limiter: NamedDependency[RateLimiter],
+        services: NamedDependency[Services],
     ) -> Response[Account]:
         keys = (client_key(request), "user:" + data.username.lower())
-        login_limiter.check(*keys)
-        row = await db.read(_account_row, data.username)
+        services.login_limiter.check(*keys)
+        row = await services.db.read(_account_row, data.username)
         if not await check_password(row[2] if row else None, data.password) or row is None:
-            login_limiter.hit(*keys)
+            services.login_limiter.hit(*keys)
             raise NotAuthorizedException(WRONG_LOGIN)
         user_id, username, password_hash, display_name, timezone, baseline, created = row
         new_hash = await hash_password(data.password) if needs_rehash(password_hash) else None
         agent = request.headers.get("user-agent", "")
-        secret = await db.write(_log_in, user_id, new_hash, agent, clock().timestamp(), settings)
+        secret = await services.db.write(
+            _log_in, user_id, new_hash, agent, services.clock().timestamp(), services.settings
+        )
         account = Account(
             username=username,
             display_name=display_name,
@@ -354,17 +348,17 @@ class SessionController(Controller):
             baseline_date=date.fromisoformat(baseline) if baseline else None,
             created_at=created,
         )
-        return with_session_cookie(Response(account), secret, settings)
+        return with_session_cookie(Response(account), secret, services.settings)
 
     @delete("/", status_code=HTTP_204_NO_CONTENT, summary="Log out")
     async def log_out(
         self,
         request: Request[Any, Any, Any],
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        session_cache: NamedDependency[SessionCache],
-        settings: NamedDependency[Settings],
+        services: NamedDependency[Services],
     ) -> Response[None]:
-        await end_current_session(request, db, cookie_name(settings))
-        session_cache.forget_user(user.id)
-        return without_session_cookie(Response(None, status_code=HTTP_204_NO_CONTENT), settings)
+        await end_current_session(request, services.db, cookie_name(services.settings))
+        services.session_cache.forget_user(user.id)
+        return without_session_cookie(
+            Response(None, status_code=HTTP_204_NO_CONTENT), services.settings
+        )

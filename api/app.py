@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from litestar import Litestar, get
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.compression import CompressionConfig
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -31,9 +30,9 @@ from api import (
 )
 from api.db import Database
 from api.errors import Conflict, conflict_response
-from api.ratelimit import RateLimiter
 from api.security import CrossSiteWriteMiddleware, header_hook
-from api.sessions import Clock, SessionCache, current_user, utc_now
+from api.services import Services, current_user
+from api.sessions import Clock, utc_now
 from api.settings import Settings
 
 
@@ -42,33 +41,34 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@get(
+    "/api/crisis",
+    tags=["safety"],
+    summary="Crisis resources of this deployment (public; the web app caches them for offline)",
+    cache_control=None,
+)
+async def crisis_resources(services: NamedDependency[Services]) -> crisis.Crisis:
+    return services.crisis
+
+
 def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
     """The whole application. ``clock`` is injectable so tests can move time (expiry)."""
-    state: dict[str, Any] = {}
-    crisis_resources = crisis.load_crisis(settings.crisis_file)
-    login_limiter = RateLimiter(settings.login_attempts, settings.login_window_seconds)
-    share_limiter = RateLimiter(settings.share_attempts, settings.login_window_seconds)
+    services = Services(settings, clock, crisis.load_crisis(settings.crisis_file))
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         library = guides.load_guides(settings.guides_dir)  # a broken guide stops start-up
-        state["db"] = await Database.open(settings.db_path)
+        services.db = await Database.open(settings.db_path)
         try:
-            state["guides"] = await guides.start(state["db"], library)
+            services.guides = await guides.start(services.db, library)
             yield
         finally:
-            await state.pop("db").close()
-
-    def provide_db() -> Database:
-        return state["db"]  # type: ignore[no-any-return]
-
-    def provide(value: Any) -> Provide:
-        return Provide(lambda: value, use_cache=True, sync_to_thread=False)
+            await services.db.close()
 
     return Litestar(
         route_handlers=[
             healthz,
-            crisis.crisis_resources,
+            crisis_resources,
             accounts.AccountController,
             accounts.SessionController,
             entries.EntryController,
@@ -85,15 +85,8 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             *web.web_handlers(settings.pwa_dir),
         ],
         dependencies={
-            "db": Provide(provide_db, sync_to_thread=False),
-            "settings": provide(settings),
-            "clock": provide(clock),
-            "crisis": provide(crisis_resources),
-            "login_limiter": provide(login_limiter),
-            "share_limiter": provide(share_limiter),
-            "guides": Provide(lambda: state["guides"], sync_to_thread=False),
+            "services": Provide(lambda: services, use_cache=True, sync_to_thread=False),
             "user": Provide(current_user),
-            "session_cache": provide(SessionCache()),
         },
         lifespan=[lifespan],
         exception_handlers={Conflict: conflict_response},

@@ -13,11 +13,11 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api import instruments, records
 from api.crisis import Crisis
-from api.db import Database
 from api.errors import field_error
 from api.instruments import InstrumentId
 from api.records import BaseVersion, EndDay, Limit, Prepared, StartDay
-from api.sessions import Clock, User
+from api.services import Services
+from api.sessions import User
 
 CLOCK_SKEW = timedelta(days=1)
 Answer = Annotated[int, msgspec.Meta(ge=0, le=3, description="0 not at all … 3 nearly every day")]
@@ -100,38 +100,42 @@ class AssessmentController(Controller):
         record_id: RecordId,
         data: JSONBody[AssessmentPut],
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
-        crisis: NamedDependency[Crisis],
+        services: NamedDependency[Services],
     ) -> Response[AssessmentOut]:
-        return await records.put(db, ASSESSMENT, user, record_id, data, clock, crisis)
+        return await records.put(
+            services.db, ASSESSMENT, user, record_id, data, services.clock, services.crisis
+        )
 
     @get("/{record_id:uuid}", summary="One questionnaire")
     async def get_assessment(
-        self, record_id: RecordId, user: NamedDependency[User], db: NamedDependency[Database]
+        self,
+        record_id: RecordId,
+        user: NamedDependency[User],
+        services: NamedDependency[Services],
     ) -> AssessmentOut:
-        return await records.fetch(db, ASSESSMENT, user, record_id)
+        return await records.fetch(services.db, ASSESSMENT, user, record_id)
 
     @delete("/{record_id:uuid}", summary="Delete a questionnaire (leaves a tombstone for sync)")
     async def delete_assessment(
         self,
         record_id: RecordId,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
+        services: NamedDependency[Services],
         base_version: Annotated[int | None, QueryParameter(name="base_version", ge=0)] = None,
     ) -> None:
-        await records.remove(db, ASSESSMENT, user, record_id, base_version, clock)
+        await records.remove(services.db, ASSESSMENT, user, record_id, base_version, services.clock)
 
     @get("/", summary="Questionnaires by date, optionally of one instrument")
     async def list_assessments(
         self,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
+        services: NamedDependency[Services],
         start: StartDay = None,
         end: EndDay = None,
         instrument: Annotated[InstrumentId | None, QueryParameter(name="instrument")] = None,
         limit: Limit = records.LIST_LIMIT_DEFAULT,
     ) -> list[AssessmentOut]:
-        found = await records.between(db, ASSESSMENT, user, start, end, records.LIST_LIMIT_MAX)
+        found = await records.between(
+            services.db, ASSESSMENT, user, start, end, records.LIST_LIMIT_MAX
+        )
         return [a for a in found if instrument is None or a.instrument == instrument][-limit:]

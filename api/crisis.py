@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Literal
 
 import msgspec
-from litestar import get
-from litestar.di import NamedDependency
 
 
 class Resource(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -72,13 +70,3 @@ def load_crisis(path: str) -> Crisis:
         return msgspec.json.decode(Path(path).read_bytes(), type=Crisis)
     except (OSError, msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise SystemExit(f"Cannot load crisis resources from {path}: {exc}") from exc
-
-
-@get(
-    "/api/crisis",
-    tags=["safety"],
-    summary="Crisis resources of this deployment (public)",
-    cache_control=None,
-)
-async def crisis_resources(crisis: NamedDependency[Crisis]) -> Crisis:
-    return crisis

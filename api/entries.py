@@ -14,10 +14,10 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api import records
 from api.crisis import Crisis
-from api.db import Database
 from api.errors import field_error
 from api.records import BaseVersion, EndDay, Limit, Prepared, StartDay
-from api.sessions import Clock, User
+from api.services import Services
+from api.sessions import User
 
 LOWEST_MOOD = 0
 Score = Annotated[int, msgspec.Meta(ge=0, le=10, description="0 (worst) to 10 (best)")]
@@ -72,36 +72,38 @@ class EntryController(Controller):
         record_id: RecordId,
         data: JSONBody[EntryPut],
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
-        crisis: NamedDependency[Crisis],
+        services: NamedDependency[Services],
     ) -> Response[EntryOut]:
-        return await records.put(db, ENTRY, user, record_id, data, clock, crisis)
+        return await records.put(
+            services.db, ENTRY, user, record_id, data, services.clock, services.crisis
+        )
 
     @get("/{record_id:uuid}", summary="One check-in")
     async def get_entry(
-        self, record_id: RecordId, user: NamedDependency[User], db: NamedDependency[Database]
+        self,
+        record_id: RecordId,
+        user: NamedDependency[User],
+        services: NamedDependency[Services],
     ) -> EntryOut:
-        return await records.fetch(db, ENTRY, user, record_id)
+        return await records.fetch(services.db, ENTRY, user, record_id)
 
     @delete("/{record_id:uuid}", summary="Delete a check-in (leaves a tombstone for sync)")
     async def delete_entry(
         self,
         record_id: RecordId,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
+        services: NamedDependency[Services],
         base_version: DeleteVersion = None,
     ) -> None:
-        await records.remove(db, ENTRY, user, record_id, base_version, clock)
+        await records.remove(services.db, ENTRY, user, record_id, base_version, services.clock)
 
     @get("/", summary="Check-ins by day (the latest `limit` in the range, oldest first)")
     async def list_entries(
         self,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
+        services: NamedDependency[Services],
         start: StartDay = None,
         end: EndDay = None,
         limit: Limit = records.LIST_LIMIT_DEFAULT,
     ) -> list[EntryOut]:
-        return await records.between(db, ENTRY, user, start, end, limit)
+        return await records.between(services.db, ENTRY, user, start, end, limit)

@@ -32,8 +32,8 @@ from api.entries import ENTRY, EntryOut
 from api.progress import load_trends, period
 from api.records import EndDay, StartDay
 from api.report import Paper, render_report
+from api.services import Services
 from api.sessions import Clock, User
-from api.settings import Settings
 from api.treatments import TREATMENT, TreatmentOut
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -188,25 +188,25 @@ class ExportController(Controller):
     async def report(
         self,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
-        settings: NamedDependency[Settings],
+        services: NamedDependency[Services],
         start: StartDay = None,
         end: EndDay = None,
     ) -> Response[bytes]:
-        first, last = period(user, start, end, clock)
-        pdf = await report_pdf(db, user, first, last, clock, settings.report_paper)
+        first, last = period(user, start, end, services.clock)
+        pdf = await report_pdf(
+            services.db, user, first, last, services.clock, services.settings.report_paper
+        )
         return attachment(pdf, "application/pdf", filename("report", first, last, "pdf"))
 
     @get("/entries.csv", media_type=CSV_MEDIA_TYPE, summary="Check-ins as CSV (UTF-8 with BOM)")
     async def entries(
         self,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
+        services: NamedDependency[Services],
         start: StartDay = None,
         end: EndDay = None,
     ) -> Response[bytes]:
-        found = await records.between(db, ENTRY, user, start, end, ALL)
+        found = await records.between(services.db, ENTRY, user, start, end, ALL)
         return attachment(
             entries_csv(found), CSV_MEDIA_TYPE, filename("entries", start, end, "csv")
         )
@@ -215,11 +215,11 @@ class ExportController(Controller):
     async def treatments(
         self,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
+        services: NamedDependency[Services],
         start: StartDay = None,
         end: EndDay = None,
     ) -> Response[bytes]:
-        found = await records.between(db, TREATMENT, user, start, end, ALL)
+        found = await records.between(services.db, TREATMENT, user, start, end, ALL)
         content = treatments_csv(found)
         return attachment(content, CSV_MEDIA_TYPE, filename("treatments", start, end, "csv"))
 
@@ -231,11 +231,11 @@ class ExportController(Controller):
     async def assessments(
         self,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
+        services: NamedDependency[Services],
         start: StartDay = None,
         end: EndDay = None,
     ) -> Response[bytes]:
-        found = await records.between(db, ASSESSMENT, user, start, end, ALL)
+        found = await records.between(services.db, ASSESSMENT, user, start, end, ALL)
         content = assessments_csv(found)
         return attachment(content, CSV_MEDIA_TYPE, filename("assessments", start, end, "csv"))
 
@@ -247,19 +247,18 @@ class ExportController(Controller):
     async def fhir_bundle(
         self,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
+        services: NamedDependency[Services],
         start: StartDay = None,
         end: EndDay = None,
     ) -> Response[bytes]:
-        assessments = await records.between(db, ASSESSMENT, user, start, end, ALL)
-        treatments = await records.between(db, TREATMENT, user, start, end, ALL)
+        assessments = await records.between(services.db, ASSESSMENT, user, start, end, ALL)
+        treatments = await records.between(services.db, TREATMENT, user, start, end, ALL)
         document = fhir.bundle(
             username=user.username,
             patient_name=patient_name(user),
             assessments=assessments,
             treatments=treatments,
-            generated=clock(),
+            generated=services.clock(),
         )
         content = msgspec.json.encode(document)
         return attachment(content, FHIR_MEDIA_TYPE, filename("fhir", start, end, "json"))

@@ -61,7 +61,8 @@ from api.db import Database
 from api.entries import ENTRY, EntryOut, EntryPut
 from api.errors import Conflict, field_error
 from api.exports import ALL
-from api.sessions import Clock, SessionCache, User
+from api.services import Services
+from api.sessions import User
 from api.treatments import TREATMENT, TreatmentOut, TreatmentPut
 
 ARCHIVE_FORMAT: Final = "waypoint-archive"
@@ -351,13 +352,12 @@ class PortabilityController(Controller):
     async def export_archive(
         self,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
+        services: NamedDependency[Services],
     ) -> Response[Archive]:
-        now = clock()
+        now = services.clock()
         name = f"waypoint-archive-{user.username}-{now.date().isoformat()}.json"
         return Response(
-            await build_archive(db, user, now),
+            await build_archive(services.db, user, now),
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
@@ -372,11 +372,9 @@ class PortabilityController(Controller):
         self,
         data: JSONBody[Archive],
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
-        session_cache: NamedDependency[SessionCache],
+        services: NamedDependency[Services],
     ) -> ImportResult:
-        now = clock()
+        now = services.clock()
         profile = profile_changes(user, data.account)
         effective = msgspec.structs.replace(
             user,
@@ -387,8 +385,8 @@ class PortabilityController(Controller):
         )
         staged = stage_archive(data, effective, now)
         stamp = now.isoformat(timespec="milliseconds")
-        result = await db.write(_store, user.id, staged, profile, stamp)
-        session_cache.forget_user(user.id)  # the profile may have changed
+        result = await services.db.write(_store, user.id, staged, profile, stamp)
+        services.session_cache.forget_user(user.id)  # the profile may have changed
         return result
 
     @post(
@@ -402,10 +400,9 @@ class PortabilityController(Controller):
         self,
         body: RawBody,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
+        services: NamedDependency[Services],
     ) -> ImportResult:
-        now = clock()
+        now = services.clock()
         try:
             text = body.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -419,4 +416,4 @@ class PortabilityController(Controller):
                 extra=[msgspec.to_builtins(e) for e in errors[:MAX_REPORTED]],
             )
         stamp = now.isoformat(timespec="milliseconds")
-        return await db.write(_store, user.id, staged, {}, stamp)
+        return await services.db.write(_store, user.id, staged, {}, stamp)

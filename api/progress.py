@@ -14,6 +14,7 @@ from litestar.di import NamedDependency
 from api.db import Database
 from api.errors import field_error
 from api.records import EndDay, StartDay
+from api.services import Services
 from api.sessions import Clock, User, zone
 from api.trends import (
     AssessmentPoint,
@@ -172,10 +173,9 @@ async def load_trends(db: Database, user: User, start: date, end: date, clock: C
 @get("/api/trends", tags=["trends"], summary="Daily series, treatment markers, scores, summary")
 async def trends(
     user: NamedDependency[User],
-    db: NamedDependency[Database],
-    clock: NamedDependency[Clock],
+    services: NamedDependency[Services],
     start: StartDay = None,
     end: EndDay = None,
 ) -> Trends:
-    first, last = period(user, start, end, clock)
-    return await load_trends(db, user, first, last, clock)
+    first, last = period(user, start, end, services.clock)
+    return await load_trends(services.db, user, first, last, services.clock)

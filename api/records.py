@@ -28,6 +28,7 @@ from litestar.params import QueryParameter
 from api.crisis import Crisis
 from api.db import Database
 from api.errors import Conflict, field_error, not_found
+from api.services import Services
 from api.sessions import Clock, User
 
 OutT = TypeVar("OutT", bound=msgspec.Struct)
@@ -336,11 +337,11 @@ class ChangesController(Controller):
     async def list_changes(
         self,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
+        services: NamedDependency[Services],
         since: Annotated[int, QueryParameter(name="since", ge=0)] = 0,
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=1000)] = 500,
     ) -> ChangePage:
-        rows = await db.read(changes_after, user.id, since, limit + 1)
+        rows = await services.db.read(changes_after, user.id, since, limit + 1)
         more = len(rows) > limit
         changes = []
         for seq, kind, record_id, version, updated_at, flagged, deleted, data in rows[:limit]:

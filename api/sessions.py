@@ -22,8 +22,6 @@ import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Request, Response
-from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException
 
 from api.db import Database
 from api.settings import Settings
@@ -116,7 +114,7 @@ def delete_expired_sessions(
     )
 
 
-def _find_session(conn: sqlite3.Connection, digest: bytes) -> tuple[Any, ...] | None:
+def find_session(conn: sqlite3.Connection, digest: bytes) -> tuple[Any, ...] | None:
     row: tuple[Any, ...] | None = conn.execute(
         "SELECT s.created_at, s.last_seen_at, s.public_id, u.id, u.username, u.display_name, "
         "u.timezone, u.baseline_date, u.created_at "
@@ -126,11 +124,11 @@ def _find_session(conn: sqlite3.Connection, digest: bytes) -> tuple[Any, ...] | 
     return row
 
 
-def _touch(conn: sqlite3.Connection, digest: bytes, now: float) -> None:
+def touch_session(conn: sqlite3.Connection, digest: bytes, now: float) -> None:
     conn.execute("UPDATE sessions SET last_seen_at = ? WHERE secret_hash = ?", (now, digest))
 
 
-def _delete_session(conn: sqlite3.Connection, digest: bytes) -> None:
+def delete_session(conn: sqlite3.Connection, digest: bytes) -> None:
     conn.execute("DELETE FROM sessions WHERE secret_hash = ?", (digest,))
 
 
@@ -168,52 +166,10 @@ class SessionCache:
             self._rows.pop(digest, None)
 
 
-async def current_user(
-    request: Request[Any, Any, Any],
-    db: NamedDependency[Database],
-    settings: NamedDependency[Settings],
-    clock: NamedDependency[Clock],
-    session_cache: NamedDependency[SessionCache],
-) -> User:
-    """The ``user`` dependency: 401 unless the cookie names a live session."""
-    secret = request.cookies.get(cookie_name(settings))
-    if not secret:
-        raise NotAuthorizedException(NOT_LOGGED_IN)
-    digest = secret_hash(secret)
-    now = clock().timestamp()
-    row = session_cache.get(digest, now)
-    if row is None:
-        row = await db.read(_find_session, digest)
-        if row is None:
-            raise NotAuthorizedException(NOT_LOGGED_IN)
-        session_cache.put(digest, row, now)
-    created_at, last_seen_at, public_id, *account = row
-    if (
-        now - last_seen_at > settings.session_idle_minutes * 60
-        or now - created_at > settings.session_max_days * 86400
-    ):
-        session_cache.forget_user(account[0])
-        await db.write(_delete_session, digest)
-        raise NotAuthorizedException("Your session has ended. Please log in again.")
-    if now - last_seen_at > TOUCH_EVERY_SECONDS:
-        await db.write(_touch, digest, now)
-        session_cache.put(digest, (created_at, now, public_id, *account), now)
-    user_id, username, display_name, timezone, baseline, created = account
-    return User(
-        id=user_id,
-        username=username,
-        display_name=display_name,
-        timezone=timezone,
-        baseline_date=date.fromisoformat(baseline) if baseline else None,
-        created_at=created,
-        session_id=public_id,
-    )
-
-
 async def end_current_session(request: Request[Any, Any, Any], db: Database, name: str) -> None:
     secret = request.cookies.get(name)
     if secret:
-        await db.write(_delete_session, secret_hash(secret))
+        await db.write(delete_session, secret_hash(secret))
 
 
 def with_session_cookie(response: Response[Any], secret: str, settings: Settings) -> Response[Any]:

@@ -35,8 +35,8 @@ from api.errors import field_error, not_found
 from api.exports import attachment, filename, patient_name, report_pdf
 from api.guides import Guide, Library
 from api.ratelimit import RateLimiter
-from api.sessions import Clock, User, secret_hash
-from api.settings import Settings
+from api.services import Services
+from api.sessions import User, secret_hash
 from api.treatments import TREATMENT
 from api.trends import Summary
 
@@ -359,41 +359,38 @@ class ShareController(Controller):
         self,
         data: JSONBody[ShareCreate],
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        guides: NamedDependency[Library],
-        settings: NamedDependency[Settings],
-        clock: NamedDependency[Clock],
+        services: NamedDependency[Services],
     ) -> ShareCreated:
-        now = clock()
-        row = validate(data, guides, now, now.astimezone(user.tz).date())._replace(user_id=user.id)
+        now = services.clock()
+        row = validate(data, services.guides, now, now.astimezone(user.tz).date())._replace(
+            user_id=user.id
+        )
         token = secrets.token_urlsafe(32)
-        await db.write(_insert, row, secret_hash(token))
+        await services.db.write(_insert, row, secret_hash(token))
         share = share_of(row, now)
         return ShareCreated(
             **msgspec.structs.asdict(share),
             token=token,
-            url=f"{settings.public_url}/shared#{token}",
+            url=f"{services.settings.public_url}/shared#{token}",
         )
 
     @get("/", summary="My share links with status, opens and last opened (never the token)")
     async def list_shares(
         self,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
+        services: NamedDependency[Services],
     ) -> list[Share]:
-        now = clock()
-        return [share_of(row, now) for row in await db.read(_owned, user.id)]
+        now = services.clock()
+        return [share_of(row, now) for row in await services.db.read(_owned, user.id)]
 
     @delete("/{share_id:str}", summary="Cancel a share link at once (it stays listed as revoked)")
     async def revoke_share(
         self,
         share_id: ShareId,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
+        services: NamedDependency[Services],
     ) -> None:
-        if not await db.write(_revoke, user.id, share_id, timestamp(clock())):
+        if not await services.db.write(_revoke, user.id, share_id, timestamp(services.clock())):
             raise not_found("share link")
 
 
@@ -408,28 +405,31 @@ class SharedController(Controller):
     async def open_share(
         self,
         request: Request[Any, Any, Any],
-        db: NamedDependency[Database],
-        guides: NamedDependency[Library],
-        clock: NamedDependency[Clock],
-        share_limiter: NamedDependency[RateLimiter],
+        services: NamedDependency[Services],
         authorization: AuthorizationHeader = None,
     ) -> FamilyView | ClinicianView:
-        now = clock()
-        row = await resolve_token(db, share_limiter, client_address(request), authorization, now)
+        now = services.clock()
+        row = await resolve_token(
+            services.db, services.share_limiter, client_address(request), authorization, now
+        )
         view: FamilyView | ClinicianView
         if row.audience == "family":
             slugs = msgspec.json.decode(row.guides, type=list[str])
-            schedule = await db.read(_schedule, row.user_id, now) if row.include_schedule else None
+            schedule = (
+                await services.db.read(_schedule, row.user_id, now)
+                if row.include_schedule
+                else None
+            )
             view = FamilyView(
                 label=row.label,
                 expires_at=datetime.fromisoformat(row.expires_at),
-                guides=[guides[slug] for slug in slugs if slug in guides],
+                guides=[services.guides[slug] for slug in slugs if slug in services.guides],
                 schedule=schedule,
             )
         else:
             start, end = _period_of(row)
-            owner = await db.read(_owner, row.user_id)
-            trends = await progress.load_trends(db, owner, start, end, clock)
+            owner = await services.db.read(_owner, row.user_id)
+            trends = await progress.load_trends(services.db, owner, start, end, services.clock)
             view = ClinicianView(
                 patient_name=patient_name(owner),
                 period_from=start,
@@ -437,26 +437,27 @@ class SharedController(Controller):
                 expires_at=datetime.fromisoformat(row.expires_at),
                 summary=trends.summary,
             )
-        await db.write(_opened, row.id, timestamp(now))
+        await services.db.write(_opened, row.id, timestamp(now))
         return view
 
     @get("/report.pdf", summary="A clinician link's one-page PDF report")
     async def shared_report(
         self,
         request: Request[Any, Any, Any],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
-        settings: NamedDependency[Settings],
-        share_limiter: NamedDependency[RateLimiter],
+        services: NamedDependency[Services],
         authorization: AuthorizationHeader = None,
     ) -> Response[bytes]:
-        now = clock()
-        row = await resolve_token(db, share_limiter, client_address(request), authorization, now)
+        now = services.clock()
+        row = await resolve_token(
+            services.db, services.share_limiter, client_address(request), authorization, now
+        )
         if row.audience != "clinician":
             raise PermissionDeniedException("This link does not include a report.")
         start, end = _period_of(row)
-        owner = await db.read(_owner, row.user_id)
-        pdf = await report_pdf(db, owner, start, end, clock, settings.report_paper)
+        owner = await services.db.read(_owner, row.user_id)
+        pdf = await report_pdf(
+            services.db, owner, start, end, services.clock, services.settings.report_paper
+        )
         return attachment(pdf, "application/pdf", filename("report", start, end, "pdf"))
 
 

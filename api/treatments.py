@@ -13,10 +13,10 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api import records
 from api.crisis import Crisis
-from api.db import Database
 from api.errors import field_error
 from api.records import BaseVersion, EndDay, Limit, Prepared, StartDay
-from api.sessions import Clock, User
+from api.services import Services
+from api.sessions import User
 
 TreatmentKind = Literal["iv_infusion", "esketamine_nasal", "im_injection", "oral", "other"]
 Status = Literal["planned", "done", "cancelled"]
@@ -80,38 +80,42 @@ class TreatmentController(Controller):
         record_id: RecordId,
         data: JSONBody[TreatmentPut],
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
-        crisis: NamedDependency[Crisis],
+        services: NamedDependency[Services],
     ) -> Response[TreatmentOut]:
-        return await records.put(db, TREATMENT, user, record_id, data, clock, crisis)
+        return await records.put(
+            services.db, TREATMENT, user, record_id, data, services.clock, services.crisis
+        )
 
     @get("/{record_id:uuid}", summary="One treatment")
     async def get_treatment(
-        self, record_id: RecordId, user: NamedDependency[User], db: NamedDependency[Database]
+        self,
+        record_id: RecordId,
+        user: NamedDependency[User],
+        services: NamedDependency[Services],
     ) -> TreatmentOut:
-        return await records.fetch(db, TREATMENT, user, record_id)
+        return await records.fetch(services.db, TREATMENT, user, record_id)
 
     @delete("/{record_id:uuid}", summary="Delete a treatment (leaves a tombstone for sync)")
     async def delete_treatment(
         self,
         record_id: RecordId,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
-        clock: NamedDependency[Clock],
+        services: NamedDependency[Services],
         base_version: Annotated[int | None, QueryParameter(name="base_version", ge=0)] = None,
     ) -> None:
-        await records.remove(db, TREATMENT, user, record_id, base_version, clock)
+        await records.remove(services.db, TREATMENT, user, record_id, base_version, services.clock)
 
     @get("/", summary="Treatments by date, optionally of one status")
     async def list_treatments(
         self,
         user: NamedDependency[User],
-        db: NamedDependency[Database],
+        services: NamedDependency[Services],
         start: StartDay = None,
         end: EndDay = None,
         status: Annotated[Status | None, QueryParameter(name="status")] = None,
         limit: Limit = records.LIST_LIMIT_DEFAULT,
     ) -> list[TreatmentOut]:
-        found = await records.between(db, TREATMENT, user, start, end, records.LIST_LIMIT_MAX)
+        found = await records.between(
+            services.db, TREATMENT, user, start, end, records.LIST_LIMIT_MAX
+        )
         return [t for t in found if status is None or t.status == status][-limit:]

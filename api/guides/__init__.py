@@ -29,6 +29,7 @@ from api.guides.format import (
     parse_guide,
 )
 from api.guides.search import SearchResult, index_guides, search
+from api.services import Services
 
 __all__ = [
     "DISCLAIMER",
@@ -68,7 +69,7 @@ class GuideController(Controller):
     @get("/", summary="Guide summaries, optionally for an audience and a topic")
     async def list_guides(
         self,
-        guides: NamedDependency[Library],
+        services: NamedDependency[Services],
         audience: Annotated[
             Literal["patient", "family", "both"] | None,
             QueryParameter(name="audience", description=AUDIENCE_FILTER),
@@ -78,7 +79,7 @@ class GuideController(Controller):
         wanted = topic.strip().casefold() if topic else None
         return [
             guide.summarise()
-            for guide in guides.values()
+            for guide in services.guides.values()
             if for_audience(guide, audience)
             and (wanted is None or wanted in (each.casefold() for each in guide.topics))
         ]
@@ -86,14 +87,14 @@ class GuideController(Controller):
     @get("/search", summary="Full-text search: title hits first, snippets with <mark> around hits")
     async def search_guides(
         self,
-        db: NamedDependency[Database],
+        services: NamedDependency[Services],
         q: Annotated[str, QueryParameter(name="q", max_length=MAX_QUERY)] = "",
     ) -> list[SearchResult]:
-        return await search(db, q)
+        return await search(services.db, q)
 
     @get("/{slug:str}", summary="One guide with its blocks")
-    async def get_guide(self, slug: FromPath[str], guides: NamedDependency[Library]) -> Guide:
-        guide = guides.get(slug)
+    async def get_guide(self, slug: FromPath[str], services: NamedDependency[Services]) -> Guide:
+        guide = services.guides.get(slug)
         if guide is None:
             raise not_found("guide")
         return guide
