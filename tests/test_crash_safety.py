@@ -125,7 +125,7 @@ async def write_until_stopped(
                 mine.append(record_id)
 
 
-def register(url: str) -> str:
+def register_user(url: str) -> str:
     """Register the test's user and return the session cookie."""
     response = httpx.post(
         url + "/api/account", json={"username": "crash-test", "password": PASSWORD}
@@ -191,7 +191,7 @@ def check_database_file(path: Path, ledger: Ledger) -> None:
 async def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     db_path = tmp_path / "waypoint.sqlite3"
     server = ServerProcess(db_path)
-    cookie = register(server.start())
+    cookie = register_user(server.start())
     ledger = Ledger()
     acknowledged_per_round = []
     try:
@@ -222,7 +222,7 @@ async def test_backup_under_load_is_consistent(tmp_path: Path) -> None:
     ledger = Ledger()
     stop = asyncio.Event()
     with ServerProcess(db_path) as server:
-        cookie = register(server.url)
+        cookie = register_user(server.url)
         async with session_client(server.url, cookie) as client, asyncio.TaskGroup() as tasks:
             for n in range(WRITERS):
                 writer = write_until_stopped(
