@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from api.errors import field_error, not_found
 from api.services import Services
 from api.sessions import (
+    CLEARED_SESSION_COOKIES,
     User,
     check_password,
     cookie_name,
@@ -26,7 +27,6 @@ from api.sessions import (
     insert_session,
     needs_rehash,
     with_session_cookie,
-    without_session_cookie,
 )
 from api.settings import Settings
 
@@ -301,21 +301,23 @@ class AccountController(Controller):
             raise not_found("session")
         services.session_cache.forget_user(user.id)
 
-    @delete("/", status_code=HTTP_204_NO_CONTENT, summary="Delete the account and all its data")
+    @delete(
+        "/",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Delete the account and all its data",
+        response_cookies=CLEARED_SESSION_COOKIES,
+    )
     async def delete_account(
         self,
         data: JSONBody[AccountDeletion],
         user: NamedDependency[User],
         services: NamedDependency[Services],
-    ) -> Response[None]:
+    ) -> None:
         stored = await services.db.read(_password_hash, user.id)
         if not await check_password(stored, data.password):
             raise field_error("password", "The password is not right.")
         await services.db.write(_delete_account, user.id)
         services.session_cache.forget_user(user.id)
-        return without_session_cookie(
-            Response(None, status_code=HTTP_204_NO_CONTENT), services.settings
-        )
 
 
 class SessionController(Controller):
@@ -350,15 +352,17 @@ class SessionController(Controller):
         )
         return with_session_cookie(Response(account), secret, services.settings)
 
-    @delete("/", status_code=HTTP_204_NO_CONTENT, summary="Log out")
+    @delete(
+        "/",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Log out",
+        response_cookies=CLEARED_SESSION_COOKIES,
+    )
     async def log_out(
         self,
         request: Request[Any, Any, Any],
         user: NamedDependency[User],
         services: NamedDependency[Services],
-    ) -> Response[None]:
+    ) -> None:
         await end_current_session(request, services.db, cookie_name(services.settings))
         services.session_cache.forget_user(user.id)
-        return without_session_cookie(
-            Response(None, status_code=HTTP_204_NO_CONTENT), services.settings
-        )

@@ -22,6 +22,7 @@ import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Request, Response
+from litestar.datastructures import Cookie
 
 from api.db import Database
 from api.settings import Settings
@@ -185,6 +186,17 @@ def with_session_cookie(response: Response[Any], secret: str, settings: Settings
     return response
 
 
-def without_session_cookie(response: Response[Any], settings: Settings) -> Response[Any]:
-    response.delete_cookie(key=cookie_name(settings), path="/")
-    return response
+# Log-out and account deletion clear the cookie under both of its possible names (plain HTTP and
+# the HTTPS __Host- form), so the handlers can answer a plain 204 with no body.
+CLEARED_SESSION_COOKIES = [
+    Cookie(key="waypoint_session", value="", max_age=0, path="/", httponly=True, samesite="strict"),
+    Cookie(
+        key="__Host-waypoint",
+        value="",
+        max_age=0,
+        path="/",
+        httponly=True,
+        secure=True,
+        samesite="strict",
+    ),
+]
