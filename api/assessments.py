@@ -15,7 +15,7 @@ from api import instruments, records
 from api.crisis import Crisis
 from api.errors import field_error
 from api.instruments import InstrumentId
-from api.records import BaseVersion, EndDay, Limit, Prepared, StartDay
+from api.records import BaseVersion, DeleteVersion, EndDay, Limit, Prepared, StartDay
 from api.services import Services
 from api.sessions import User
 
@@ -121,7 +121,7 @@ class AssessmentController(Controller):
         record_id: RecordId,
         user: NamedDependency[User],
         services: NamedDependency[Services],
-        base_version: Annotated[int | None, QueryParameter(name="base_version", ge=0)] = None,
+        base_version: DeleteVersion = None,
     ) -> None:
         await records.remove(services.db, ASSESSMENT, user, record_id, base_version, services.clock)
 

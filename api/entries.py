@@ -10,12 +10,12 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Response, delete, get, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
 from api import records
 from api.crisis import Crisis
 from api.errors import field_error
-from api.records import BaseVersion, EndDay, Limit, Prepared, StartDay
+from api.records import BaseVersion, DeleteVersion, EndDay, Limit, Prepared, StartDay
 from api.services import Services
 from api.sessions import User
 
@@ -59,7 +59,6 @@ ENTRY = records.register(
     records.Kind(name="entry", label="check-in", out_type=EntryOut, prepare=prepare_entry)
 )
 RecordId = FromPath[UUID]
-DeleteVersion = Annotated[int | None, QueryParameter(name="base_version", ge=0)]
 
 
 class EntryController(Controller):

@@ -24,6 +24,7 @@ from typing import Any, Final
 import msgspec
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 
 from api import fhir, records
 from api.assessments import ASSESSMENT, AssessmentOut
@@ -243,6 +244,15 @@ class ExportController(Controller):
         "/fhir",
         media_type=FHIR_MEDIA_TYPE,
         summary="FHIR R4 Bundle: QuestionnaireResponses, Observations, Procedures",
+        # The body is built as bytes; document it as the JSON object it is.
+        responses={
+            200: ResponseSpec(
+                dict[str, Any],
+                description="A FHIR R4 Bundle of type collection",
+                media_type=FHIR_MEDIA_TYPE,
+                generate_examples=False,
+            )
+        },
     )
     async def fhir_bundle(
         self,

@@ -35,11 +35,17 @@ OutT = TypeVar("OutT", bound=msgspec.Struct)
 ENCODER = msgspec.json.Encoder()
 LIST_LIMIT_DEFAULT = 1000
 LIST_LIMIT_MAX = 5000
+# Versions and sequence numbers stay below 2**53, the largest integer a JavaScript client holds
+# exactly (and far inside SQLite's 64-bit INTEGER).
+MAX_COUNTER = 2**53 - 1
 
 BaseVersion = Annotated[
     int,
-    msgspec.Meta(ge=0, description="The version this edit is based on; a stale one gets 409."),
+    msgspec.Meta(
+        ge=0, le=MAX_COUNTER, description="The version this edit is based on; a stale one gets 409."
+    ),
 ]
+DeleteVersion = Annotated[int | None, QueryParameter(name="base_version", ge=0, le=MAX_COUNTER)]
 Limit = Annotated[int, QueryParameter(name="limit", ge=1, le=LIST_LIMIT_MAX)]
 StartDay = Annotated[date | None, QueryParameter(name="from", description="First day, inclusive")]
 EndDay = Annotated[date | None, QueryParameter(name="to", description="Last day, inclusive")]
@@ -338,7 +344,7 @@ class ChangesController(Controller):
         self,
         user: NamedDependency[User],
         services: NamedDependency[Services],
-        since: Annotated[int, QueryParameter(name="since", ge=0)] = 0,
+        since: Annotated[int, QueryParameter(name="since", ge=0, le=MAX_COUNTER)] = 0,
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=1000)] = 500,
     ) -> ChangePage:
         rows = await services.db.read(changes_after, user.id, since, limit + 1)

@@ -14,7 +14,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from api import records
 from api.crisis import Crisis
 from api.errors import field_error
-from api.records import BaseVersion, EndDay, Limit, Prepared, StartDay
+from api.records import BaseVersion, DeleteVersion, EndDay, Limit, Prepared, StartDay
 from api.services import Services
 from api.sessions import User
 
@@ -101,7 +101,7 @@ class TreatmentController(Controller):
         record_id: RecordId,
         user: NamedDependency[User],
         services: NamedDependency[Services],
-        base_version: Annotated[int | None, QueryParameter(name="base_version", ge=0)] = None,
+        base_version: DeleteVersion = None,
     ) -> None:
         await records.remove(services.db, TREATMENT, user, record_id, base_version, services.clock)
 

@@ -97,12 +97,13 @@ async def write_until_stopped(
     while stop is None or not stop.is_set():
         count += 1
         body = random_entry(rng, f"writer {writer} write {count}")
+        content: Content = body
         roll = rng.random()
         if creates_only or not mine or roll < 0.7:
-            record_id, content = str(uuid.uuid4()), body
+            record_id = str(uuid.uuid4())
             request = client.build_request("PUT", f"/api/entries/{record_id}", json=body)
         elif roll < 0.9:
-            record_id, content = rng.choice(mine), body
+            record_id = rng.choice(mine)
             edit = {**body, "base_version": ledger.versions[record_id]}
             request = client.build_request("PUT", f"/api/entries/{record_id}", json=edit)
         else:
