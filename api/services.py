@@ -8,7 +8,6 @@ second, every level holds one dependency and none of that overhead is paid.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from litestar import Request
@@ -29,6 +28,7 @@ from api.sessions import (
     find_session,
     secret_hash,
     touch_session,
+    user_from_row,
 )
 from api.settings import Settings
 
@@ -78,13 +78,4 @@ async def current_user(
     if now - last_seen_at > TOUCH_EVERY_SECONDS:
         await services.db.write(touch_session, digest, now)
         cache.put(digest, (created_at, now, public_id, *account), now)
-    user_id, username, display_name, timezone, baseline, created = account
-    return User(
-        id=user_id,
-        username=username,
-        display_name=display_name,
-        timezone=timezone,
-        baseline_date=date.fromisoformat(baseline) if baseline else None,
-        created_at=created,
-        session_id=public_id,
-    )
+    return user_from_row(account, public_id)

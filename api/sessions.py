@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import secrets
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -50,6 +50,24 @@ class User(msgspec.Struct, frozen=True):
     @property
     def tz(self) -> ZoneInfo:
         return zone(self.timezone)
+
+
+# The account columns every User is built from, in this order (see ``user_from_row``).
+USER_COLUMNS = "u.id, u.username, u.display_name, u.timezone, u.baseline_date, u.created_at"
+
+
+def user_from_row(row: Sequence[Any], session_id: str) -> User:
+    """A ``User`` from the ``USER_COLUMNS`` of a query."""
+    user_id, username, display_name, timezone, baseline, created_at = row
+    return User(
+        id=user_id,
+        username=username,
+        display_name=display_name,
+        timezone=timezone,
+        baseline_date=date.fromisoformat(baseline) if baseline else None,
+        created_at=created_at,
+        session_id=session_id,
+    )
 
 
 @lru_cache(maxsize=512)
@@ -117,8 +135,7 @@ def delete_expired_sessions(
 
 def find_session(conn: sqlite3.Connection, digest: bytes) -> tuple[Any, ...] | None:
     row: tuple[Any, ...] | None = conn.execute(
-        "SELECT s.created_at, s.last_seen_at, s.public_id, u.id, u.username, u.display_name, "
-        "u.timezone, u.baseline_date, u.created_at "
+        f"SELECT s.created_at, s.last_seen_at, s.public_id, {USER_COLUMNS} "  # noqa: S608
         "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.secret_hash = ?",
         (digest,),
     ).fetchone()

@@ -56,7 +56,7 @@ ENV_PREFIX = "WAYPOINT_"
 def _decode_path(kind: type, value: Any) -> Any:
     if kind is Path and isinstance(value, (str, Path)):
         return Path(value)
-    raise NotImplementedError(f"cannot convert to {kind}")
+    raise TypeError(f"cannot convert to {kind}")
 
 
 def from_env(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -36,7 +36,7 @@ from api.exports import attachment, filename, patient_name, report_pdf
 from api.guides import Guide, Library
 from api.ratelimit import RateLimiter
 from api.services import Services
-from api.sessions import User, secret_hash
+from api.sessions import USER_COLUMNS, User, secret_hash, user_from_row
 from api.treatments import TREATMENT
 from api.trends import Summary
 
@@ -224,20 +224,11 @@ def _schedule(conn: sqlite3.Connection, user_id: int, now: datetime) -> list[Sch
 
 def _owner(conn: sqlite3.Connection, user_id: int) -> User:
     """The link's owner, shaped as the ``User`` the trends and report code take."""
-    user_id, username, display_name, timezone, baseline, created_at = conn.execute(
-        "SELECT id, username, display_name, timezone, baseline_date, created_at FROM users "
-        "WHERE id = ?",
+    row = conn.execute(
+        f"SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?",  # noqa: S608
         (user_id,),
     ).fetchone()
-    return User(
-        id=user_id,
-        username=username,
-        display_name=display_name,
-        timezone=timezone,
-        baseline_date=date.fromisoformat(baseline) if baseline else None,
-        created_at=created_at,
-        session_id="",  # not a session: the owner is not the one asking
-    )
+    return user_from_row(row, session_id="")  # not a session: the owner is not the one asking
 
 
 # --- the operations handlers call ------------------------------------------------------------
