@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import socket
 import sqlite3
 import sys
@@ -25,28 +26,37 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def serve(settings: Settings) -> None:
-    import uvicorn
+    import uvloop
+    from granian.constants import Interfaces
+    from granian.server.embed import Server
 
     from api.app import create_app
 
-    # Bind first so that --port 0 can pick a free port and we can print the real address.
-    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((settings.host, settings.port))
-    port = sock.getsockname()[1]
-    settings = msgspec.structs.replace(settings, port=port)
+    if settings.port == 0:  # pick a free port so we can print the real address
+        probe = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+        probe.bind((settings.host, 0))
+        settings = msgspec.structs.replace(settings, port=probe.getsockname()[1])
+        probe.close()
     app = create_app(settings)
-    config = uvicorn.Config(
+    server = Server(
         app,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        lifespan="on",
-        server_header=False,
-        timeout_graceful_shutdown=5,
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        backlog=2048,
+        log_access=False,
+        log_level=settings.log_level.lower(),  # type: ignore[arg-type]
     )
-    server = uvicorn.Server(config)
+
+    async def run() -> None:
+        # The embedded server leaves signals to its host: Ctrl-C and SIGTERM end it cleanly.
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, server.stop)
+        await server.serve()
+
     print(f"Waypoint is running at {settings.public_url}/", flush=True)
-    server.run(sockets=[sock])
+    uvloop.run(run())
 
 
 def migrate(settings: Settings) -> None:
