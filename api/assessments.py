@@ -94,7 +94,11 @@ class AssessmentController(Controller):
     path = "/api/assessments"
     tags = ["assessments"]
 
-    @put("/{record_id:uuid}", summary="Create (201) or replace (200) a scored questionnaire")
+    @put(
+        "/{record_id:uuid}",
+        summary="Create (201) or replace (200) a scored questionnaire",
+        responses=records.put_responses(AssessmentOut),
+    )
     async def put_assessment(
         self,
         record_id: RecordId,

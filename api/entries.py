@@ -65,7 +65,11 @@ class EntryController(Controller):
     path = "/api/entries"
     tags = ["entries"]
 
-    @put("/{record_id:uuid}", summary="Create (201) or replace (200) a check-in")
+    @put(
+        "/{record_id:uuid}",
+        summary="Create (201) or replace (200) a check-in",
+        responses=records.put_responses(EntryOut),
+    )
     async def put_entry(
         self,
         record_id: RecordId,

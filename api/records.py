@@ -23,6 +23,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 
 from api.crisis import Crisis
@@ -231,6 +232,19 @@ def to_out(kind: Kind[OutT], row: Row) -> OutT:
 
 def current_copy(kind: Kind[Any], row: Row) -> Any:
     return Tombstone(id=row.id, version=row.version) if row.deleted else to_out(kind, row)
+
+
+def put_responses(out_type: type[msgspec.Struct]) -> dict[int, ResponseSpec]:
+    """OpenAPI for a PUT beyond its 200: created (201) and the version conflict (409)."""
+    return {
+        201: ResponseSpec(out_type, description="Created"),
+        409: ResponseSpec(
+            dict[str, Any],
+            description="The base_version is stale, or the record was deleted; `current` holds "
+            "the server's copy",
+            generate_examples=False,
+        ),
+    }
 
 
 def day_range(start: date | None, end: date | None) -> tuple[str, str]:

@@ -74,7 +74,11 @@ class TreatmentController(Controller):
     path = "/api/treatments"
     tags = ["treatments"]
 
-    @put("/{record_id:uuid}", summary="Create (201) or replace (200) a treatment")
+    @put(
+        "/{record_id:uuid}",
+        summary="Create (201) or replace (200) a treatment",
+        responses=records.put_responses(TreatmentOut),
+    )
     async def put_treatment(
         self,
         record_id: RecordId,
