@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -88,3 +89,13 @@ def use_session(client: AsyncTestClient[Litestar], cookie: str | None) -> None:
     client.cookies.clear()
     if cookie:
         client.cookies.set("waypoint_session", cookie, domain="testserver.local")
+
+
+def empty_journal(db_path: Path) -> None:
+    """Delete every record (accounts and sessions stay), between examples of a property test."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("DELETE FROM records")
+    finally:
+        conn.close()

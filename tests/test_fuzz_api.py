@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ from schemathesis.python import asgi
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, empty_journal
 
 pytestmark = pytest.mark.slow
 Case = schemathesis.Case[Any]
@@ -137,12 +136,7 @@ class Session:
             self.cookie = response.cookies.get(COOKIE) or ""
 
     def empty_journal(self) -> None:
-        conn = sqlite3.connect(self.db_path, isolation_level=None)
-        try:
-            conn.execute("PRAGMA busy_timeout = 5000")
-            conn.execute("DELETE FROM records")
-        finally:
-            conn.close()
+        empty_journal(self.db_path)
 
     def live_cookie(self) -> str:
         with asgi.get_client(self.app) as client:

@@ -27,7 +27,6 @@ that moved without a write, or a tombstone that came back fails at the step wher
 from __future__ import annotations
 
 import itertools
-import sqlite3
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -53,7 +52,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, empty_journal
 
 pytestmark = pytest.mark.slow
 
@@ -99,12 +98,7 @@ class Account:
     clients: list[TestClient[Litestar]]
 
     def empty_journal(self) -> None:
-        conn = sqlite3.connect(self.db_path, isolation_level=None)
-        try:
-            conn.execute("PRAGMA busy_timeout = 5000")
-            conn.execute("DELETE FROM records")
-        finally:
-            conn.close()
+        empty_journal(self.db_path)
 
 
 @contextmanager
