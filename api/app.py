@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,26 +13,29 @@ from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
-from api import (
+from api.domain.crisis import Crisis, load_crisis
+from api.domain.errors import DomainError
+from api.domain.guides.format import load_guides
+from api.errors import EXCEPTION_HANDLERS
+from api.routes import (
     accounts,
     assessments,
-    crisis,
     entries,
     exports,
     guides,
-    portability,
-    progress,
+    imports,
     records,
-    sharing,
+    shared,
+    shares,
     treatments,
+    trends,
     web,
 )
-from api.db import Database
-from api.errors import Conflict, conflict_response
-from api.security import CrossSiteWriteMiddleware, header_hook
-from api.services import Services, current_user
-from api.sessions import Clock, utc_now
+from api.security import CrossSiteWriteMiddleware, current_user, header_hook
 from api.settings import Settings
+from api.state import AppState, Clock, utc_now
+from api.store.db import Database
+from api.store.guide_search import index_library
 
 
 @get("/healthz", tags=["ops"], summary="Liveness: the process answers and the database opens")
@@ -47,23 +49,24 @@ async def healthz() -> dict[str, str]:
     summary="Crisis resources of this deployment (public; the web app caches them for offline)",
     cache_control=None,
 )
-async def crisis_resources(services: NamedDependency[Services]) -> crisis.Crisis:
-    return services.crisis
+async def crisis_resources(app_state: NamedDependency[AppState]) -> Crisis:
+    return app_state.crisis
 
 
 def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
     """The whole application. ``clock`` is injectable so tests can move time (expiry)."""
-    services = Services(settings, clock, crisis.load_crisis(settings.crisis_file))
+    app_state = AppState(settings, clock, load_crisis(settings.crisis_file))
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        library = guides.load_guides(settings.guides_dir)  # a broken guide stops start-up
-        services.db = await Database.open(settings.db_path)
+        library = load_guides(settings.guides_dir)  # a broken guide stops start-up
+        app_state.db = await Database.open(settings.db_path)
         try:
-            services.guides = await guides.start(services.db, library)
+            await index_library(app_state.db, library)
+            app_state.guides = library
             yield
         finally:
-            await services.db.close()
+            await app_state.db.close()
 
     return Litestar(
         route_handlers=[
@@ -76,20 +79,20 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             records.ChangesController,
             assessments.AssessmentController,
             assessments.list_instruments,
-            progress.trends,
+            trends.trends,
             guides.GuideController,
-            sharing.ShareController,
-            sharing.SharedController,
+            shares.ShareController,
+            shared.SharedController,
             exports.ExportController,
-            portability.PortabilityController,
+            imports.PortabilityController,
             *web.web_handlers(settings.pwa_dir),
         ],
         dependencies={
-            "services": Provide(lambda: services, use_cache=True, sync_to_thread=False),
+            "app_state": Provide(lambda: app_state, use_cache=True, sync_to_thread=False),
             "user": Provide(current_user),
         },
         lifespan=[lifespan],
-        exception_handlers={Conflict: conflict_response},
+        exception_handlers=EXCEPTION_HANDLERS,
         middleware=[CrossSiteWriteMiddleware],
         before_send=[header_hook(settings)],
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
@@ -107,10 +110,8 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             log_exceptions="always",
-            disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422, 429},
+            # Errors a person can act on are logged as one line, without a traceback.
+            disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422, 429, DomainError},
         ),
         debug=False,
     )
-
-
-logging.getLogger("aiosqlite").setLevel(logging.WARNING)

@@ -13,8 +13,8 @@ from typing import Any
 
 import msgspec
 
-from api import db as database
 from api.settings import Settings, from_env
+from api.store import db as database
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -86,7 +86,7 @@ def demo(settings: Settings) -> None:
 
 
 def check_guides(settings: Settings) -> int:
-    from api.guides import GuideError, load_guides
+    from api.domain.guides.format import GuideError, load_guides
 
     try:
         guides = load_guides(settings.guides_dir)

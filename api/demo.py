@@ -13,16 +13,14 @@ import sqlite3
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 
-from api import records
-from api.assessments import ASSESSMENT, AssessmentPut
-from api.db import Database
-from api.entries import ENTRY, EntryPut
-from api.sessions import User
+from api.domain.kinds import ASSESSMENT, ENTRY, TREATMENT, AssessmentPut, EntryPut, TreatmentPut
 from api.settings import Settings
-from api.treatments import TREATMENT, TreatmentPut
+from api.store import records
+from api.store.db import Database
 
 USERNAME = "demo"
 PASSWORD = "demo-password"  # noqa: S105  (the demo account is public on purpose)
@@ -134,19 +132,10 @@ def _replace_demo(conn: sqlite3.Connection, password_hash: str, today: date) -> 
         (USERNAME, password_hash, "Demo Patient", TIMEZONE, now.isoformat()),
     )
     user_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-    user = User(
-        id=user_id,
-        username=USERNAME,
-        display_name="Demo Patient",
-        timezone=TIMEZONE,
-        baseline_date=None,
-        created_at=now.isoformat(),
-        session_id="",
-    )
     entries, treatments, assessments = build(today)
     for kind, bodies in ((ENTRY, entries), (TREATMENT, treatments), (ASSESSMENT, assessments)):
         for number, body in enumerate(bodies):
-            prepared = kind.prepare(body, user, now)
+            data, day, flagged = kind.encode(body, ZoneInfo(TIMEZONE), now)
             record_id = str(uuid.uuid5(NAMESPACE, f"{user_id}:{kind.name}:{number}"))
             records.put_row(
                 conn,
@@ -154,9 +143,9 @@ def _replace_demo(conn: sqlite3.Connection, password_hash: str, today: date) -> 
                 kind.name,
                 record_id,
                 None,
-                records.ENCODER.encode(prepared.stored),
-                prepared.day,
-                prepared.flagged,
+                data,
+                day,
+                flagged,
                 now.isoformat(timespec="milliseconds"),
             )
 
@@ -165,8 +154,6 @@ async def create_demo(settings: Settings) -> tuple[str, str]:
     """(Re)create the demo account, so its dates always end today."""
     db = await Database.open(settings.db_path)
     try:
-        from zoneinfo import ZoneInfo
-
         today = datetime.now(ZoneInfo(TIMEZONE)).date()
         await db.write(_replace_demo, PasswordHasher().hash(PASSWORD), today)
     finally:

@@ -1,4 +1,4 @@
-"""Errors as part of the API: one shape, built in one place.
+"""Errors as part of the API: the domain's exceptions mapped to HTTP, in one place.
 
 Every error body is ``{"status_code", "detail"}``; validation errors add
 ``"extra": [{"key": <field>, "message": ..., "source": ...}]`` (Litestar's own shape, which its
@@ -12,35 +12,65 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+from api.domain.errors import (
+    Forbidden,
+    InvalidField,
+    InvalidRows,
+    NotFound,
+    Taken,
+    TooManyAttempts,
+    VersionConflict,
+)
+
+CONFLICT_DETAIL = (
+    "This record was changed elsewhere. Here is the server's copy; "
+    "send it again with its version to replace it."
+)
 
 
-def field_error(field: str, message: str, source: str = "body") -> ValidationException:
-    return ValidationException(
-        detail=f"Invalid {field}: {message}",
-        extra=[{"key": field, "message": message, "source": source}],
-    )
+def _body(status: int, detail: str, **more: Any) -> Response[Any]:
+    return Response({"status_code": status, "detail": detail, **more}, status_code=status)
 
 
-def not_found(what: str) -> NotFoundException:
-    return NotFoundException(f"No such {what}.")
+def _invalid_field(_: Request[Any, Any, Any], exc: InvalidField) -> Response[Any]:
+    extra = [{"key": exc.field, "message": exc.message, "source": exc.source}]
+    return _body(400, str(exc), extra=extra)
 
 
-class Conflict(HTTPException):
-    """A write named a version that is no longer the server's; ``current`` is the server's copy."""
-
-    status_code = 409
-
-    def __init__(self, current: Any) -> None:
-        super().__init__(detail="version conflict")
-        self.current = current
+def _invalid_rows(_: Request[Any, Any, Any], exc: InvalidRows) -> Response[Any]:
+    return _body(400, exc.detail, extra=exc.rows)
 
 
-def conflict_response(_: Request[Any, Any, Any], exc: Conflict) -> Response[Any]:
-    body = {
-        "status_code": 409,
-        "detail": "This record was changed elsewhere. Here is the server's copy; "
-        "send it again with its version to replace it.",
-        "current": msgspec.to_builtins(exc.current),
-    }
-    return Response(body, status_code=409)
+def _not_found(_: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
+    return _body(404, str(exc))
+
+
+def _conflict(_: Request[Any, Any, Any], exc: VersionConflict) -> Response[Any]:
+    return _body(409, CONFLICT_DETAIL, current=msgspec.to_builtins(exc.current))
+
+
+def _taken(_: Request[Any, Any, Any], exc: Taken) -> Response[Any]:
+    return _body(409, exc.message)
+
+
+def _forbidden(_: Request[Any, Any, Any], exc: Forbidden) -> Response[Any]:
+    return _body(403, exc.message)
+
+
+def _too_many(_: Request[Any, Any, Any], exc: TooManyAttempts) -> Response[Any]:
+    response = _body(429, str(exc))
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    InvalidField: _invalid_field,
+    InvalidRows: _invalid_rows,
+    NotFound: _not_found,
+    VersionConflict: _conflict,
+    Taken: _taken,
+    Forbidden: _forbidden,
+    TooManyAttempts: _too_many,
+}

@@ -1,4 +1,8 @@
-"""Protections that apply to every response: security headers and the cross-site write check.
+"""Who is asking, and protections that apply to every response.
+
+- The session cookie and the ``user`` dependency every private route declares (401 unless the
+  cookie names a live session).
+- Security headers on every response, and the cross-site write check.
 
 Cross-site request forgery: cookie-authenticated writes are refused when the browser says the
 request came from another site. Browsers send ``Sec-Fetch-Site`` (and ``Origin``) on every
@@ -9,11 +13,26 @@ are not browsers (curl, scripts) send neither header and are not at risk of CSRF
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from litestar.exceptions import PermissionDeniedException
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.domain.accounts import User
 from api.settings import Settings
+from api.state import AppState
+from api.store.db import Database
+from api.store.sessions import (
+    TOUCH_EVERY_SECONDS,
+    delete_session,
+    find_session,
+    secret_hash,
+    touch_session,
+    user_from_row,
+)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -22,6 +41,83 @@ CSP = (
 )
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CROSS_SITE = "Cross-site request refused. Send writes from the Waypoint app itself (same origin)."
+NOT_LOGGED_IN = "Please log in."
+
+
+# --- the session cookie and the user ----------------------------------------------------------
+
+
+def cookie_name(settings: Settings) -> str:
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only, path=/.
+    return "__Host-waypoint" if settings.https else "waypoint_session"
+
+
+async def current_user(
+    request: Request[Any, Any, Any], app_state: NamedDependency[AppState]
+) -> User:
+    """The ``user`` dependency: 401 unless the cookie names a live session."""
+    settings, cache = app_state.settings, app_state.session_cache
+    secret = request.cookies.get(cookie_name(settings))
+    if not secret:
+        raise NotAuthorizedException(NOT_LOGGED_IN)
+    digest = secret_hash(secret)
+    now = app_state.clock().timestamp()
+    row = cache.get(digest, now)
+    if row is None:
+        row = await app_state.db.read(find_session, digest)
+        if row is None:
+            raise NotAuthorizedException(NOT_LOGGED_IN)
+        cache.put(digest, row, now)
+    created_at, last_seen_at, public_id, *account = row
+    if (
+        now - last_seen_at > settings.session_idle_minutes * 60
+        or now - created_at > settings.session_max_days * 86400
+    ):
+        cache.forget_user(account[0])
+        await app_state.db.write(delete_session, digest)
+        raise NotAuthorizedException("Your session has ended. Please log in again.")
+    if now - last_seen_at > TOUCH_EVERY_SECONDS:
+        await app_state.db.write(touch_session, digest, now)
+        cache.put(digest, (created_at, now, public_id, *account), now)
+    return user_from_row(account, public_id)
+
+
+async def end_current_session(request: Request[Any, Any, Any], db: Database, name: str) -> None:
+    secret = request.cookies.get(name)
+    if secret:
+        await db.write(delete_session, secret_hash(secret))
+
+
+def with_session_cookie(response: Response[Any], secret: str, settings: Settings) -> Response[Any]:
+    response.set_cookie(
+        key=cookie_name(settings),
+        value=secret,
+        max_age=settings.session_max_days * 86400,
+        path="/",
+        httponly=True,
+        secure=settings.https,
+        samesite="strict",
+    )
+    return response
+
+
+# Log-out and account deletion clear the cookie under both of its possible names (plain HTTP and
+# the HTTPS __Host- form), so the handlers can answer a plain 204 with no body.
+CLEARED_SESSION_COOKIES = [
+    Cookie(key="waypoint_session", value="", max_age=0, path="/", httponly=True, samesite="strict"),
+    Cookie(
+        key="__Host-waypoint",
+        value="",
+        max_age=0,
+        path="/",
+        httponly=True,
+        secure=True,
+        samesite="strict",
+    ),
+]
+
+
+# --- every response ---------------------------------------------------------------------------
 
 
 def is_cross_site(scope: Scope) -> bool:

@@ -31,8 +31,8 @@ from zoneinfo import ZoneInfo
 from litestar import Litestar
 
 from api import app as app_module
-from api import db as db_module
-from api.db import Database
+from api.store import db as db_module
+from api.store.db import Database
 from api.settings import Settings
 from bench.asgi import settings_from_env
 

@@ -2,10 +2,10 @@
 
 Records are made by the app's own code: the kinds' Structs (``EntryPut``, ``TreatmentPut``,
 ``AssessmentPut``), their ``prepare_*`` functions (validation, scoring, safety flags, the local
-day) and ``api.records.ENCODER``; they are stored with ``api.records.put_row`` for small files,
+day) and ``the kinds' encoders``; they are stored with ``api.store.records.put_row`` for small files,
 and with the very same INSERT statement via ``executemany`` for big ones (``put_row`` looks up
 the row and MAX(seq) first, which costs three statements a row). Sessions are made with
-``api.sessions.insert_session``, so a benchmark client can log in with a cookie and no argon2.
+``api.store.sessions.insert_session``, so a benchmark client can log in with a cookie and no argon2.
 
     python -m bench.seed --db bench.sqlite3               # the benchmark's single-user file
     python bench/seed.py --users 10000 --days 365         # the scale file (10 000 users x 1 year)
@@ -34,15 +34,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from api import db as database
-from api.assessments import AssessmentPut, prepare_assessment
-from api.entries import EntryPut, prepare_entry
-from api.records import ENCODER, put_row
-from api.sessions import HASHER, User, insert_session
-from api.treatments import BloodPressure, TreatmentPut, prepare_treatment
+from api.domain.accounts import User
+from api.domain.kinds import KINDS, AssessmentPut, BloodPressure, EntryPut, TreatmentPut
+from api.domain.passwords import HASHER
+from api.store import db as database
+from api.store.records import put_row
+from api.store.sessions import insert_session
 
 PASSWORD = "bench-password-1"
-INSERT_SQL = (  # the statement api.records.put_row runs for a new record
+INSERT_SQL = (  # the statement api.store.records.put_row runs for a new record
     "INSERT INTO records (user_id, kind, id, version, seq, day, flagged, deleted, "
     "updated_at, data) VALUES (?, ?, ?, 1, ?, ?, ?, 0, ?, ?)"
 )
@@ -148,19 +148,11 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
     responder = rng.random() < 0.7
     out: list[Record] = []
 
-    def add(kind: str, day: date, body: Any, prepare: Any) -> None:
-        prepared = prepare(body, user, now)
+    def add(kind: str, day: date, body: Any) -> None:
+        data, record_day, flagged = KINDS[kind].encode(body, user.tz, now)
         stamp = f"{day.isoformat()}T{rng.randint(7, 22):02d}:{rng.randint(0, 59):02d}:00.000+00:00"
         out.append(
-            Record(
-                prepared.day,
-                user.id,
-                kind,
-                _uuid(rng),
-                ENCODER.encode(prepared.stored),
-                prepared.flagged,
-                stamp,
-            )
+            Record(record_day, user.id, kind, _uuid(rng), data, flagged, stamp)
         )
 
     # Mood: baseline, plus a lift after each treatment that fades over ~2 weeks, plus noise.
@@ -197,7 +189,7 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
                     tags=tags,
                     note=note,
                 )
-                add("entry", day, body, prepare_entry)
+                add("entry", day, body)
         if offset in done_set:
             at = datetime(day.year, day.month, day.day, rng.choice((9, 10, 11, 14)), 0, tzinfo=tz)
             cancelled = offset not in done[:6] and rng.random() < 0.05
@@ -212,7 +204,7 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
                 bp_before=_bp(rng),
                 bp_after=_bp(rng, raised=rng.randint(0, 25)),
             )
-            add("treatment", day, body, prepare_treatment)
+            add("treatment", day, body)
     # A planned booster a couple of weeks ahead.
     ahead = end + timedelta(days=rng.randint(7, 21))
     planned = TreatmentPut(
@@ -221,7 +213,7 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
         status="planned",
         clinic=CLINICS[0],
     )
-    add("treatment", ahead, planned, prepare_treatment)
+    add("treatment", ahead, planned)
 
     if profile.assessments is None:
         when = list(range(0, profile.days, 14))
@@ -243,7 +235,7 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
             taken_at=taken,
             difficulty=rng.randint(0, 3) if instrument == "phq9" else None,
         )
-        add("assessment", day, body, prepare_assessment)
+        add("assessment", day, body)
     out.sort(key=lambda record: record.day)
     return out
 

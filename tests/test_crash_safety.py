@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.db import Database, migrations
+from api.store.db import Database, migrations
 from api.settings import PROJECT_DIR
 from tests.conftest import PASSWORD
 from tests.server import ServerProcess

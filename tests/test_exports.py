@@ -13,7 +13,7 @@ from fhir.resources.R4B.bundle import Bundle
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from api import exports, fhir
+from api.domain import csv_export, fhir
 from api.app import create_app
 from api.settings import Settings
 from tests.conftest import new_id, register
@@ -62,8 +62,8 @@ def read_csv(content: bytes) -> list[list[str]]:
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_formula_starts_are_neutralised(start: str) -> None:
-    assert exports.neutralise(f"{start}SUM(A1)") == f"'{start}SUM(A1)"
-    assert exports.neutralise(f"a{start}b") == f"a{start}b"
+    assert csv_export.neutralise(f"{start}SUM(A1)") == f"'{start}SUM(A1)"
+    assert csv_export.neutralise(f"a{start}b") == f"a{start}b"
 
 
 async def test_entries_csv(client: Client) -> None:
@@ -91,7 +91,7 @@ async def test_entries_csv(client: Client) -> None:
         == 'attachment; filename="waypoint-entries-2026-06-01-to-2026-06-10.csv"'
     )
     rows = read_csv(response.content)
-    assert rows[0] == list(exports.ENTRY_COLUMNS)
+    assert rows[0] == list(csv_export.ENTRY_COLUMNS)
     assert len(rows) == 3  # header + the two check-ins in range
     by_column = dict(zip(rows[0], rows[1], strict=True))
     assert by_column["id"] == first and by_column["day"] == "2026-06-01"
@@ -113,7 +113,7 @@ async def test_treatments_and_assessments_csv(client: Client) -> None:
     await put(client, "assessments", GAD7)
 
     treatments = read_csv((await client.get("/api/export/treatments.csv")).content)
-    assert treatments[0] == list(exports.TREATMENT_COLUMNS)
+    assert treatments[0] == list(csv_export.TREATMENT_COLUMNS)
     row = dict(zip(treatments[0], treatments[1], strict=True))
     assert row["at"] == "2026-06-03T10:00:00+02:00" and row["dose_mg"] == "35.0"
     assert row["side_effects"] == "dissociation; =nausea"  # not at the start: no prefix
@@ -121,7 +121,7 @@ async def test_treatments_and_assessments_csv(client: Client) -> None:
     assert row["bp_after_systolic"] == ""
 
     assessments = read_csv((await client.get("/api/export/assessments.csv")).content)
-    assert assessments[0] == list(exports.ASSESSMENT_COLUMNS)
+    assert assessments[0] == list(csv_export.ASSESSMENT_COLUMNS)
     phq9 = dict(zip(assessments[0], assessments[1], strict=True))
     assert phq9["instrument"] == "phq9" and phq9["total"] == "12" and phq9["band"] == "moderate"
     assert phq9["item_1"] == "3" and phq9["item_9"] == "1" and phq9["difficulty"] == "2"

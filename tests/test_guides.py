@@ -18,8 +18,8 @@ from litestar.testing import AsyncTestClient
 
 from api import cli
 from api.app import create_app
-from api.guides import DISCLAIMER, GuideError, load_guides, parse_guide
-from api.guides.search import HIT_END, HIT_START, fts_query, snippet_html
+from api.domain.guides.format import DISCLAIMER, GuideError, load_guides, parse_guide
+from api.store.guide_search import HIT_END, HIT_START, fts_query, snippet_html
 from api.settings import PROJECT_DIR, Settings
 
 Client = AsyncTestClient[Litestar]

@@ -3,8 +3,8 @@
 import msgspec
 import pytest
 
-from api import instruments
-from api.instruments import GAD7, INSTRUMENTS, PHQ9, phq9_status, relative_drop, score
+from api.domain import instruments
+from api.domain.instruments import GAD7, INSTRUMENTS, PHQ9, phq9_status, relative_drop, score
 
 
 def answers_totalling(total: int, count: int) -> list[int]:

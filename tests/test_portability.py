@@ -278,7 +278,7 @@ async def test_daylio_bad_rows_are_reported_and_nothing_is_imported(client: Clie
             "field": "mood",
             "message": "is not one of Daylio's default moods (rad, good, meh, bad, awful).",
         },
-        {"line": 7, "field": "note", "message": "is longer than 10,000 characters."},
+        {"line": 7, "field": "note", "message": "Expected `str` of length <= 10000."},
     ]
     assert (await client.get("/api/entries")).json() == []
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 import pytest
 
-from api.trends import (
+from api.domain.trends import (
     HISTORY_DAYS,
     PLATEAU_RULE,
     AssessmentPoint,

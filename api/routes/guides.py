@@ -1,9 +1,6 @@
-"""Guides: Markdown files in ``guides/``, validated and parsed at start-up, served as JSON blocks.
+"""Guides: the public routes. Guides are public content: no session, briefly cacheable.
 
-- ``format``: the file format (parse, validate, blocks) — pure, and what ``waypoint guides check``
-  runs;
-- ``search``: the FTS5 index (rebuilt at every start) and safe queries;
-- here: the public routes. Guides are public content: no session, briefly cacheable.
+The file format is ``api.domain.guides.format``; the search index is ``api.store.guide_search``.
 """
 
 from __future__ import annotations
@@ -15,45 +12,13 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from api.db import Database
-from api.errors import not_found
-from api.guides.format import (
-    DISCLAIMER,
-    Block,
-    Guide,
-    GuideError,
-    GuideSummary,
-    Library,
-    Problem,
-    load_guides,
-    parse_guide,
-)
-from api.guides.search import SearchResult, index_guides, search
-from api.services import Services
+from api.domain.errors import NotFound
+from api.domain.guides.format import Guide, GuideSummary
+from api.state import AppState
+from api.store.guide_search import SearchResult, search
 
-__all__ = [
-    "DISCLAIMER",
-    "Block",
-    "Guide",
-    "GuideController",
-    "GuideError",
-    "GuideSummary",
-    "Library",
-    "Problem",
-    "SearchResult",
-    "index_guides",
-    "load_guides",
-    "parse_guide",
-    "start",
-]
 MAX_QUERY = 200
 AUDIENCE_FILTER = "family: guides for family or both; patient: guides for patients or both"
-
-
-async def start(db: Database, library: Library) -> Library:
-    """Index the loaded guides for search (at start-up) and hand them back for serving."""
-    await db.write(index_guides, list(library.values()))
-    return library
 
 
 def for_audience(guide: Guide, audience: str | None) -> bool:
@@ -69,7 +34,7 @@ class GuideController(Controller):
     @get("/", summary="Guide summaries, optionally for an audience and a topic")
     async def list_guides(
         self,
-        services: NamedDependency[Services],
+        app_state: NamedDependency[AppState],
         audience: Annotated[
             Literal["patient", "family", "both"] | None,
             QueryParameter(name="audience", description=AUDIENCE_FILTER),
@@ -79,7 +44,7 @@ class GuideController(Controller):
         wanted = topic.strip().casefold() if topic else None
         return [
             guide.summarise()
-            for guide in services.guides.values()
+            for guide in app_state.guides.values()
             if for_audience(guide, audience)
             and (wanted is None or wanted in (each.casefold() for each in guide.topics))
         ]
@@ -87,14 +52,14 @@ class GuideController(Controller):
     @get("/search", summary="Full-text search: title hits first, snippets with <mark> around hits")
     async def search_guides(
         self,
-        services: NamedDependency[Services],
+        app_state: NamedDependency[AppState],
         q: Annotated[str, QueryParameter(name="q", max_length=MAX_QUERY)] = "",
     ) -> list[SearchResult]:
-        return await search(services.db, q)
+        return await search(app_state.db, q)
 
     @get("/{slug:str}", summary="One guide with its blocks")
-    async def get_guide(self, slug: FromPath[str], services: NamedDependency[Services]) -> Guide:
-        guide = services.guides.get(slug)
+    async def get_guide(self, slug: FromPath[str], app_state: NamedDependency[AppState]) -> Guide:
+        guide = app_state.guides.get(slug)
         if guide is None:
-            raise not_found("guide")
+            raise NotFound("guide")
         return guide

@@ -1,8 +1,13 @@
 """The SQLite file: one writer that commits in groups, a few readers, numbered migrations.
 
-Feature modules write their SQL as plain synchronous functions ``fn(conn, *args)`` and run them
+Store modules write their SQL as plain synchronous functions ``fn(conn, *args)`` and run them
 with ``await db.read(fn, ...)`` or ``await db.write(fn, ...)``. Each call is one hop to the
 connection's thread, however many statements the function runs.
+
+Each connection lives on a thread of its own (aiosqlite's model: one thread per connection,
+calls run in order), built here on public APIs only: the standard library's ``sqlite3`` and a
+one-thread executor per connection, as datasette does. That is what lets a whole function run in
+one hop, which aiosqlite offers only through a private method.
 
 Writes are serialised through a single connection. Concurrent writes are batched: one
 ``BEGIN IMMEDIATE`` ... ``COMMIT`` holds many of them, each inside its own SAVEPOINT so a failing
@@ -17,10 +22,10 @@ import asyncio
 import itertools
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
-
-import aiosqlite
 
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -73,12 +78,40 @@ def backup(source: Path, target: Path) -> None:
         conn.close()
 
 
-async def _call(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
-    # aiosqlite runs each call on the connection's own thread, in order. Handing it a whole
-    # function (its ``_execute`` primitive, which all of its public methods use) makes a group
-    # of statements one thread hop instead of one hop per statement.
-    result: T = await conn._execute(fn, conn._conn, *args)  # type: ignore[no-untyped-call]
-    return result
+class Connection:
+    """One SQLite connection on its own thread; ``await run(fn, *args)`` calls ``fn(conn, *args)``
+    there. Calls run one at a time, in the order they were made."""
+
+    def __init__(self, path: Path, *, read_only: bool) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="waypoint-sqlite")
+        self._path = path
+        self._read_only = read_only
+        self._conn: sqlite3.Connection | None = None
+
+    def _open(self) -> None:
+        self._conn = sqlite3.connect(self._path, isolation_level=None)
+        configure(self._conn)
+        if self._read_only:
+            self._conn.execute("PRAGMA query_only = ON")
+
+    def _apply(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        assert self._conn is not None, "the connection is closed"
+        return fn(self._conn, *args)
+
+    async def open(self) -> None:
+        await self._hop(self._open)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await self._hop(partial(self._apply, fn, args))
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._hop(self._conn.close)
+            self._conn = None
+        self._executor.shutdown(wait=False)
+
+    async def _hop(self, job: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, job)
 
 
 class Database:
@@ -86,48 +119,50 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._writer: aiosqlite.Connection | None = None
-        self._readers: list[aiosqlite.Connection] = []
+        self._writer: Connection | None = None
+        self._readers: list[Connection] = []
         self._next_reader = itertools.cycle(range(READERS))
         self._queue: list[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any]]] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
 
     @classmethod
     async def open(cls, path: Path) -> Database:
         db = cls(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        db._writer = await aiosqlite.connect(path, isolation_level=None)
-        await _call(db._writer, configure)
-        await _call(db._writer, migrate)
+        db._writer = Connection(path, read_only=False)
+        await db._writer.open()
+        await db._writer.run(migrate)
         for _ in range(READERS):
-            reader = await aiosqlite.connect(path, isolation_level=None)
-            await _call(reader, configure)
-            await reader.execute("PRAGMA query_only = ON")
+            reader = Connection(path, read_only=True)
+            await reader.open()
             db._readers.append(reader)
         db._task = asyncio.create_task(db._write_loop(), name="waypoint-writer")
         return db
 
     async def close(self) -> None:
+        """Refuse new writes, commit the ones already queued (their callers hear back), then
+        close every connection."""
+        self._closing = True
+        self._wakeup.set()
         if self._task is not None:
-            self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        for future in (job[2] for job in self._queue):
-            future.cancel()
-        self._queue.clear()
         for conn in [*self._readers, self._writer]:
             if conn is not None:
                 await conn.close()
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` on a read-only connection."""
-        return await _call(self._readers[next(self._next_reader)], fn, *args)
+        return await self._readers[next(self._next_reader)].run(fn, *args)
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` inside a write transaction; return once it is committed.
 
         If ``fn`` raises, its changes are rolled back and the exception reaches the caller.
         """
+        if self._closing:
+            raise RuntimeError("the database is closing; no new writes are accepted")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.append((fn, args, future))
         self._wakeup.set()
@@ -135,7 +170,7 @@ class Database:
 
     async def _write_loop(self) -> None:
         assert self._writer is not None
-        while True:
+        while not (self._closing and not self._queue):
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._queue:
@@ -143,7 +178,7 @@ class Database:
                 del self._queue[:MAX_BATCH]
                 jobs = [(fn, args) for fn, args, future in batch]
                 try:
-                    outcomes = await _call(self._writer, _commit_batch, jobs)
+                    outcomes = await self._writer.run(_commit_batch, jobs)
                 except Exception as exc:  # the COMMIT itself failed: nothing in the batch holds
                     outcomes = [(False, exc)] * len(batch)
                 for (_, _, future), (ok, value) in zip(batch, outcomes, strict=True):

@@ -6,7 +6,7 @@ from typing import Annotated, Final, Literal
 import msgspec
 from msgspec import Meta
 
-from api import instruments
+from api.domain import instruments
 
 #: The 7-day average of a day covers that day and the 6 before it ...
 ROLLING_WINDOW_DAYS: Final = 7

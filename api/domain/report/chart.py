@@ -14,7 +14,7 @@ from typing import Final, Literal
 
 from fpdf import FPDF
 
-from api.trends import Trends
+from api.domain.trends import Trends
 
 Paper = Literal["A4", "Letter"]
 RGB = tuple[int, int, int]

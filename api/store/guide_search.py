@@ -14,8 +14,8 @@ from collections.abc import Iterable
 
 import msgspec
 
-from api.db import Database
-from api.guides.format import Guide
+from api.domain.guides.format import Guide, Library
+from api.store.db import Database
 
 MAX_TERMS = 16
 MAX_RESULTS = 20
@@ -92,3 +92,8 @@ async def search(db: Database, text: str) -> list[SearchResult]:
         return []
     rows = await db.read(_matches, query)
     return [SearchResult(slug, title, snippet_html(snippet)) for slug, title, snippet in rows]
+
+
+async def index_library(db: Database, library: Library) -> None:
+    """Index the loaded guides for search (at start-up)."""
+    await db.write(index_guides, list(library.values()))

@@ -27,10 +27,9 @@ from datetime import datetime
 from typing import Any, Final
 from uuid import UUID, uuid5
 
-from api import instruments
-from api.assessments import AssessmentOut
-from api.report import KIND_LABELS
-from api.treatments import BloodPressure, TreatmentOut
+from api.domain import instruments
+from api.domain.kinds import AssessmentOut, BloodPressure, TreatmentOut
+from api.domain.report import KIND_LABELS
 
 LOINC: Final = "http://loinc.org"
 UCUM: Final = "http://unitsofmeasure.org"

@@ -1,4 +1,4 @@
-"""Passwords, server-side sessions and the ``user`` dependency every private route declares.
+"""Server-side sessions: their SQL and the in-memory cache of live ones.
 
 A session secret is 256 random bits, sent only in an HttpOnly cookie and stored only as its
 SHA-256, so a copy of the database cannot be used to log in. Every log-in makes a new secret
@@ -8,48 +8,17 @@ after log-in, whichever comes first.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import secrets
 import sqlite3
-from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
-from functools import lru_cache
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import msgspec
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from litestar import Request, Response
-from litestar.datastructures import Cookie
-
-from api.db import Database
+from api.domain.accounts import User
 from api.settings import Settings
 
-Clock = Callable[[], datetime]
-HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 TOUCH_EVERY_SECONDS = 60
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class User(msgspec.Struct, frozen=True):
-    """The logged-in account, as handlers see it."""
-
-    id: int
-    username: str
-    display_name: str
-    timezone: str
-    baseline_date: date | None
-    created_at: str
-    session_id: str
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return zone(self.timezone)
 
 
 # The account columns every User is built from, in this order (see ``user_from_row``).
@@ -70,43 +39,8 @@ def user_from_row(row: Sequence[Any], session_id: str) -> User:
     )
 
 
-@lru_cache(maxsize=512)
-def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def cookie_name(settings: Settings) -> str:
-    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only, path=/.
-    return "__Host-waypoint" if settings.https else "waypoint_session"
-
-
 def secret_hash(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
-
-
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return HASHER.hash(secrets.token_urlsafe(16))
-
-
-async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(HASHER.hash, password)
-
-
-async def check_password(stored_hash: str | None, password: str) -> bool:
-    """Verify in a thread; unknown users are checked against a dummy hash so timing matches."""
-
-    def verify() -> bool:
-        try:
-            return HASHER.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
-        except (VerificationError, InvalidHashError):
-            return False
-
-    return await asyncio.to_thread(verify)
-
-
-def needs_rehash(stored_hash: str) -> bool:
-    return HASHER.check_needs_rehash(stored_hash)
 
 
 def insert_session(conn: sqlite3.Connection, user_id: int, user_agent: str, now: float) -> str:
@@ -182,38 +116,3 @@ class SessionCache:
     def forget_user(self, user_id: int) -> None:
         for digest in self._by_user.pop(user_id, ()):
             self._rows.pop(digest, None)
-
-
-async def end_current_session(request: Request[Any, Any, Any], db: Database, name: str) -> None:
-    secret = request.cookies.get(name)
-    if secret:
-        await db.write(delete_session, secret_hash(secret))
-
-
-def with_session_cookie(response: Response[Any], secret: str, settings: Settings) -> Response[Any]:
-    response.set_cookie(
-        key=cookie_name(settings),
-        value=secret,
-        max_age=settings.session_max_days * 86400,
-        path="/",
-        httponly=True,
-        secure=settings.https,
-        samesite="strict",
-    )
-    return response
-
-
-# Log-out and account deletion clear the cookie under both of its possible names (plain HTTP and
-# the HTTPS __Host- form), so the handlers can answer a plain 204 with no body.
-CLEARED_SESSION_COOKIES = [
-    Cookie(key="waypoint_session", value="", max_age=0, path="/", httponly=True, samesite="strict"),
-    Cookie(
-        key="__Host-waypoint",
-        value="",
-        max_age=0,
-        path="/",
-        httponly=True,
-        secure=True,
-        samesite="strict",
-    ),
-]

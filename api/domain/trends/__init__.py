@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from api import instruments
-from api.trends.shapes import (
+from api.domain import instruments
+from api.domain.trends.shapes import (
     BASELINE_WINDOW_DAYS,
     HISTORY_DAYS,
     PLATEAU_MAX_ABOVE_BASELINE,

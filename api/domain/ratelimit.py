@@ -10,11 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from litestar.exceptions import HTTPException
-
-
-class TooManyAttempts(HTTPException):
-    status_code = 429
+from api.domain.errors import TooManyAttempts
 
 
 class RateLimiter:
@@ -34,15 +30,12 @@ class RateLimiter:
         return hits
 
     def check(self, *keys: str) -> None:
-        """Raise 429 with ``Retry-After`` if any key has used up its attempts."""
+        """Raise ``TooManyAttempts`` if any key has used up its attempts."""
         for key in keys:
             hits = self._recent(key)
             if len(hits) >= self.attempts:
                 retry_after = max(1, int(hits[0] + self.window - self.clock()) + 1)
-                raise TooManyAttempts(
-                    detail="Too many attempts. Please wait and try again.",
-                    headers={"Retry-After": str(retry_after)},
-                )
+                raise TooManyAttempts(retry_after)
 
     def hit(self, *keys: str) -> None:
         now = self.clock()

@@ -19,8 +19,9 @@ from typing import Final
 
 from fpdf import FPDF
 
-from api import instruments
-from api.report.chart import (
+from api.domain import instruments
+from api.domain.kinds import TreatmentOut
+from api.domain.report.chart import (
     CHART_HEIGHT,
     CHART_TOP,
     CRISIS,
@@ -35,8 +36,7 @@ from api.report.chart import (
     draw_chart,
     page_size,
 )
-from api.treatments import TreatmentOut
-from api.trends import Trends
+from api.domain.trends import Trends
 
 __all__ = ["KIND_LABELS", "Paper", "chart_box", "latin1", "render_report"]
 

@@ -1,0 +1,124 @@
+"""Taking the account's data out and bringing it back: the JSON archive and Daylio's CSV.
+
+**Archive** (``GET /api/export/archive``, ``POST /api/import/archive``): every live record of the
+account as GET returns it, with the account's profile. An import goes through the same
+versioned-record mechanism as a PUT (``Kind.prepare`` validates and scores, ``records.put_row``
+stores) in ONE ``db.write``, so an archive is imported whole or not at all.
+
+The import never overwrites: a record is created when the server has no record with its id,
+left alone (and counted ``unchanged``) when the server's copy is identical, and otherwise counted
+as a ``conflict`` and left as the server has it — the server's copy may be newer, and silently
+replacing a journal entry with an old backup would lose the newer text. Importing the same
+archive twice therefore changes nothing. Versions restart at 1 on the importing server (a
+version is a server's own edit counter, not part of the data); ids are kept.
+
+Profile fields are filled only where the importing account still has the default (empty display
+name, time zone UTC, no baseline date), so restoring into a fresh account brings them back and
+importing into a set-up account never changes its settings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Final, Literal, NamedTuple
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from api.domain.accounts import User, check_timezone
+from api.domain.errors import InvalidField
+from api.domain.kinds import KINDS, AssessmentOut, EntryOut, Kind, TreatmentOut
+
+ARCHIVE_FORMAT: Final = "waypoint-archive"
+ARCHIVE_VERSION: Final = 1
+MAX_REPORTED: Final = 100
+ARCHIVE_MAX_BYTES = 64 * 1024 * 1024
+
+
+class ArchiveAccount(msgspec.Struct, kw_only=True):
+    username: str = ""
+    display_name: str = ""
+    timezone: str = "UTC"
+    baseline_date: date | None = None
+
+
+class Archive(msgspec.Struct, kw_only=True):
+    """The whole account. Records are exactly what GET returns, with their id and version."""
+
+    format: Literal["waypoint-archive"]
+    version: Literal[1]
+    exported_at: str = ""
+    account: ArchiveAccount = msgspec.field(default_factory=ArchiveAccount)
+    entries: list[EntryOut] = []
+    treatments: list[TreatmentOut] = []
+    assessments: list[AssessmentOut] = []
+
+
+class ConflictRef(msgspec.Struct):
+    kind: str
+    id: str
+
+
+class ImportResult(msgspec.Struct, kw_only=True):
+    created: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    #: The conflicting records (the first 100): kept as the server has them.
+    conflicted: list[ConflictRef] = []
+    #: Profile fields filled from the archive (only those the account had at their default).
+    account_updated: list[str] = []
+
+
+class Staged(NamedTuple):
+    """One validated record, encoded and ready for ``put_row``."""
+
+    kind: str
+    id: str
+    data: bytes
+    day: str
+    flagged: bool
+
+
+def stage(kind: Kind[Any, Any], body: Any, record_id: str, tz: ZoneInfo, now: datetime) -> Staged:
+    """Encode one valid PUT body the way a PUT does (raises ``InvalidField`` like a PUT would)."""
+    data, day, flagged = kind.encode(body, tz, now)
+    return Staged(kind.name, record_id, data, day, flagged)
+
+
+# --- archive ---------------------------------------------------------------------------------
+
+
+def profile_changes(user: User, account: ArchiveAccount) -> dict[str, Any]:
+    """The profile fields to fill: only those still at their default in the importing account."""
+    changes: dict[str, Any] = {}
+    if not user.display_name and account.display_name:
+        changes["display_name"] = account.display_name[:80]
+    if user.timezone == "UTC" and account.timezone != "UTC":
+        check_timezone(account.timezone, field="account.timezone")
+        changes["timezone"] = account.timezone
+    if user.baseline_date is None and account.baseline_date is not None:
+        changes["baseline_date"] = account.baseline_date.isoformat()
+    return changes
+
+
+def stage_archive(archive: Archive, tz: ZoneInfo, now: datetime) -> list[Staged]:
+    """Every record of the archive, validated as its PUT would be. Raises on the first bad one."""
+    staged = []
+    for kind in KINDS.values():
+        for index, record in enumerate(getattr(archive, kind.path)):
+            where = f"{kind.path}[{index}]"
+            try:
+                record_id = str(UUID(record.id))
+            except ValueError:
+                raise InvalidField(f"{where}.id", "must be a UUID.") from None
+            try:
+                body = kind.validate(record)
+                staged.append(stage(kind, body, record_id, tz, now))
+            except msgspec.ValidationError as exc:
+                raise InvalidField(where, str(exc)) from None
+            except InvalidField as exc:
+                raise InvalidField(f"{where}.{exc.field}", exc.message) from None
+            except ValueError as exc:  # scoring refuses what the Struct could not express
+                raise InvalidField(where, str(exc)) from None
+    return staged

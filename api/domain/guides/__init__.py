@@ -1,0 +1,1 @@
+"""Guide content: the file format (``format``), pure and what ``waypoint guides check`` runs."""

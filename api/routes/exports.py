@@ -1,0 +1,162 @@
+"""Owner downloads for the clinician and for spreadsheets: the one-page PDF, CSV files and FHIR
+R4. The documents are built by pure code in ``api.domain`` (``report``, ``csv_export``, ``fhir``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any, Final
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+
+from api.domain import csv_export, fhir
+from api.domain.accounts import User, patient_name
+from api.domain.kinds import ASSESSMENT, ENTRY, TREATMENT
+from api.domain.report import render_report
+from api.routes.records import EndDay, StartDay
+from api.routes.trends import load_trends, period
+from api.state import AppState
+from api.store import records
+
+CSV_MEDIA_TYPE: Final = "text/csv"  # Litestar adds "; charset=utf-8" to text/* types
+FHIR_MEDIA_TYPE: Final = "application/fhir+json"
+
+
+def filename(stem: str, start: date | None, end: date | None, extension: str) -> str:
+    if start is None and end is None:
+        return f"waypoint-{stem}.{extension}"
+    first = start.isoformat() if start else "start"
+    last = end.isoformat() if end else "now"
+    return f"waypoint-{stem}-{first}-to-{last}.{extension}"
+
+
+def attachment(content: bytes, media_type: str, name: str) -> Response[bytes]:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# --- the clinician report -----------------------------------------------------------------------
+
+
+async def report_pdf(app_state: AppState, user: User, start: date, end: date) -> bytes:
+    """The one-page clinician report of start..end (rendered off the event loop)."""
+    db = app_state.db
+    trends = await load_trends(app_state, user, start, end)
+    treatments = await records.between(db, TREATMENT, user, start, end, records.ALL)
+    flagged = await db.read(records.flagged_entry_days, user.id, start.isoformat(), end.isoformat())
+    return await asyncio.to_thread(
+        render_report,
+        patient=patient_name(user),
+        trends=trends,
+        treatments=treatments,
+        generated=app_state.clock().astimezone(user.tz).date(),
+        paper=app_state.settings.report_paper,
+        flagged_entry_days=flagged,
+    )
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+class ExportController(Controller):
+    """Owner-only downloads of the account's data (a share link has its own report route)."""
+
+    path = "/api/export"
+    tags = ("exports",)
+
+    @get(
+        "/report.pdf",
+        summary="One-page clinician report (default: the last 90 days)",
+        media_type="application/pdf",
+    )
+    async def report(
+        self,
+        user: NamedDependency[User],
+        app_state: NamedDependency[AppState],
+        start: StartDay = None,
+        end: EndDay = None,
+    ) -> Response[bytes]:
+        first, last = period(user, start, end, app_state.clock)
+        pdf = await report_pdf(app_state, user, first, last)
+        return attachment(pdf, "application/pdf", filename("report", first, last, "pdf"))
+
+    @get("/entries.csv", media_type=CSV_MEDIA_TYPE, summary="Check-ins as CSV (UTF-8 with BOM)")
+    async def entries(
+        self,
+        user: NamedDependency[User],
+        app_state: NamedDependency[AppState],
+        start: StartDay = None,
+        end: EndDay = None,
+    ) -> Response[bytes]:
+        found = await records.between(app_state.db, ENTRY, user, start, end, records.ALL)
+        return attachment(
+            csv_export.entries_csv(found), CSV_MEDIA_TYPE, filename("entries", start, end, "csv")
+        )
+
+    @get("/treatments.csv", media_type=CSV_MEDIA_TYPE, summary="Treatments as CSV (UTF-8 with BOM)")
+    async def treatments(
+        self,
+        user: NamedDependency[User],
+        app_state: NamedDependency[AppState],
+        start: StartDay = None,
+        end: EndDay = None,
+    ) -> Response[bytes]:
+        found = await records.between(app_state.db, TREATMENT, user, start, end, records.ALL)
+        content = csv_export.treatments_csv(found)
+        return attachment(content, CSV_MEDIA_TYPE, filename("treatments", start, end, "csv"))
+
+    @get(
+        "/assessments.csv",
+        media_type=CSV_MEDIA_TYPE,
+        summary="PHQ-9 / GAD-7 results with answers as CSV (UTF-8 with BOM)",
+    )
+    async def assessments(
+        self,
+        user: NamedDependency[User],
+        app_state: NamedDependency[AppState],
+        start: StartDay = None,
+        end: EndDay = None,
+    ) -> Response[bytes]:
+        found = await records.between(app_state.db, ASSESSMENT, user, start, end, records.ALL)
+        content = csv_export.assessments_csv(found)
+        return attachment(content, CSV_MEDIA_TYPE, filename("assessments", start, end, "csv"))
+
+    @get(
+        "/fhir",
+        media_type=FHIR_MEDIA_TYPE,
+        summary="FHIR R4 Bundle: QuestionnaireResponses, Observations, Procedures",
+        # The body is built as bytes; document it as the JSON object it is.
+        responses={
+            200: ResponseSpec(
+                dict[str, Any],
+                description="A FHIR R4 Bundle of type collection",
+                media_type=FHIR_MEDIA_TYPE,
+                generate_examples=False,
+            )
+        },
+    )
+    async def fhir_bundle(
+        self,
+        user: NamedDependency[User],
+        app_state: NamedDependency[AppState],
+        start: StartDay = None,
+        end: EndDay = None,
+    ) -> Response[bytes]:
+        assessments = await records.between(app_state.db, ASSESSMENT, user, start, end, records.ALL)
+        treatments = await records.between(app_state.db, TREATMENT, user, start, end, records.ALL)
+        document = fhir.bundle(
+            username=user.username,
+            patient_name=patient_name(user),
+            assessments=assessments,
+            treatments=treatments,
+            generated=app_state.clock(),
+        )
+        content = msgspec.json.encode(document)
+        return attachment(content, FHIR_MEDIA_TYPE, filename("fhir", start, end, "json"))

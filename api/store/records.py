@@ -1,0 +1,421 @@
+"""Versioned records: the one mechanism behind entries, treatments and assessments, and the only
+module that reads or writes the ``records`` table.
+
+- The client makes the id (a UUID), so a retried PUT can never create a duplicate.
+- ``PUT`` creates (201) or replaces (200). A body may name ``base_version``: if the server's copy
+  has moved on, the write is refused with 409 and the server's copy. A PUT whose content equals
+  the stored content is a replay: it changes nothing and answers with the stored record.
+- ``DELETE`` leaves a tombstone (no data, a new version), so other devices learn of it; a
+  tombstoned id stays deleted — a later PUT gets 409 with ``deleted: true``.
+- Every change takes the next server sequence number (``seq``); ``/api/changes?since=N`` lists a
+  user's changes after N in order. Writes are serialised by the single writer, so a change with a
+  higher seq can never become visible before one with a lower seq: paging never skips.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, timedelta
+from typing import Any, Final, NamedTuple
+from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from api.domain.accounts import User
+from api.domain.archive import MAX_REPORTED, ConflictRef, ImportResult, Staged
+from api.domain.errors import InvalidField, NotFound, VersionConflict
+from api.domain.kinds import (
+    KINDS,
+    Change,
+    ChangePage,
+    Kind,
+    OutT,
+    PutT,
+    StoredRecord,
+    current_copy,
+)
+from api.domain.trends import AssessmentPoint, EntryPoint, TreatmentPoint, baseline_anchor
+from api.domain.trends.shapes import BASELINE_WINDOW_DAYS, HISTORY_DAYS
+from api.store.db import Database
+from api.store.users import set_profile
+
+LIST_LIMIT_DEFAULT = 1000
+LIST_LIMIT_MAX = 5000
+ALL: Final = -1  # SQLite's LIMIT -1: no limit (an export has every record of the range)
+ROW_COLUMNS = "id, version, updated_at, flagged, deleted, data, seq"
+Row = StoredRecord
+
+
+class TrendInputs(NamedTuple):
+    entries: list[EntryPoint]
+    treatments: list[TreatmentPoint]
+    assessments: list[AssessmentPoint]
+    flagged_entry_days: list[date]
+
+
+# --- SQL (run on the database thread) ------------------------------------------------------
+
+
+class NotYours(Exception):
+    """The id belongs to another user's record: answered exactly like a missing record."""
+
+
+def _row(conn: sqlite3.Connection, user_id: int, kind: str, record_id: str) -> Row | None:
+    found = conn.execute(
+        f"SELECT {ROW_COLUMNS}, user_id FROM records WHERE kind = ? AND id = ?",  # noqa: S608
+        (kind, record_id),
+    ).fetchone()
+    if found is None:
+        return None
+    if found[-1] != user_id:
+        raise NotYours
+    return Row(*found[:-1])
+
+
+def _next_seq(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records").fetchone()[0])
+
+
+def put_row(
+    conn: sqlite3.Connection,
+    user_id: int,
+    kind: str,
+    record_id: str,
+    base_version: int | None,
+    data: bytes,
+    day: str,
+    flagged: bool,
+    now: str,
+) -> tuple[bool, Row]:
+    """Create or replace; returns (created, stored row). Raises Conflict."""
+    current = _row(conn, user_id, kind, record_id)
+    seq = _next_seq(conn)
+    if current is None:
+        conn.execute(
+            "INSERT INTO records (user_id, kind, id, version, seq, day, flagged, deleted, "
+            "updated_at, data) VALUES (?, ?, ?, 1, ?, ?, ?, 0, ?, ?)",
+            (user_id, kind, record_id, seq, day, flagged, now, data),
+        )
+        return True, Row(record_id, 1, now, flagged, 0, data, seq)
+    if current.deleted:
+        raise VersionConflict(current)
+    if current.data == data:
+        return False, current  # a replay of a write already applied
+    if base_version is not None and base_version != current.version:
+        raise VersionConflict(current)
+    version = current.version + 1
+    conn.execute(
+        "UPDATE records SET version = ?, seq = ?, day = ?, flagged = ?, updated_at = ?, data = ? "
+        "WHERE kind = ? AND id = ?",
+        (version, seq, day, flagged, now, data, kind, record_id),
+    )
+    return False, Row(record_id, version, now, flagged, 0, data, seq)
+
+
+def delete_row(
+    conn: sqlite3.Connection,
+    user_id: int,
+    kind: str,
+    record_id: str,
+    base_version: int | None,
+    now: str,
+) -> bool:
+    """Tombstone a record; False if this user has no such record. Deleting twice is fine."""
+    current = _row(conn, user_id, kind, record_id)
+    if current is None:
+        return False
+    if current.deleted:
+        return True
+    if base_version is not None and base_version != current.version:
+        raise VersionConflict(current)
+    conn.execute(
+        "UPDATE records SET version = version + 1, seq = ?, day = NULL, flagged = 0, deleted = 1, "
+        "updated_at = ?, data = NULL WHERE kind = ? AND id = ?",
+        (_next_seq(conn), now, kind, record_id),
+    )
+    return True
+
+
+def live_row(conn: sqlite3.Connection, user_id: int, kind: str, record_id: str) -> Row | None:
+    try:
+        row = _row(conn, user_id, kind, record_id)
+    except NotYours:
+        return None
+    return row if row and not row.deleted else None
+
+
+def rows_between(
+    conn: sqlite3.Connection, user_id: int, kind: str, start: str, end: str, limit: int
+) -> list[Row]:
+    """Live records with start <= day <= end: the latest ``limit`` of them, oldest first."""
+    found = conn.execute(
+        f"SELECT {ROW_COLUMNS} FROM records WHERE user_id = ? AND kind = ? AND deleted = 0 "  # noqa: S608
+        "AND day BETWEEN ? AND ? ORDER BY day DESC, seq DESC LIMIT ?",
+        (user_id, kind, start, end, limit),
+    ).fetchall()
+    return [Row(*r) for r in reversed(found)]
+
+
+def data_between(conn: sqlite3.Connection, user_id: int, kind: str, start: str, end: str) -> bytes:
+    """All live records of a kind in a day range as ONE JSON array (decoded in a single call)."""
+    found = conn.execute(
+        "SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM ("
+        "SELECT data FROM records WHERE user_id = ? AND kind = ? AND deleted = 0 "
+        "AND day BETWEEN ? AND ? ORDER BY day)",
+        (user_id, kind, start, end),
+    ).fetchone()
+    return bytes(found[0], "utf-8") if isinstance(found[0], str) else bytes(found[0])
+
+
+def changes_after(conn: sqlite3.Connection, user_id: int, since: int, limit: int) -> list[Any]:
+    return conn.execute(
+        "SELECT seq, kind, id, version, updated_at, flagged, deleted, data FROM records "
+        "WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        (user_id, since, limit),
+    ).fetchall()
+
+
+def data_mark(conn: sqlite3.Connection, user_id: int) -> int:
+    """The user's latest change number: any write to their records moves it."""
+    row = conn.execute("SELECT MAX(seq) FROM records WHERE user_id = ?", (user_id,)).fetchone()
+    return int(row[0] or 0)
+
+
+def flagged_entry_days(conn: sqlite3.Connection, user_id: int, start: str, end: str) -> list[date]:
+    """The days in start..end with a check-in at the lowest mood."""
+    found = conn.execute(
+        "SELECT DISTINCT day FROM records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
+        "AND flagged = 1 AND day BETWEEN ? AND ? ORDER BY day",
+        (user_id, start, end),
+    ).fetchall()
+    return [date.fromisoformat(day) for (day,) in found]
+
+
+# --- what the trends read ------------------------------------------------------------------------
+
+
+class _Treatment(msgspec.Struct):
+    at: datetime
+    kind: str
+    status: str
+    dose_mg: float | None = None
+
+
+class _Assessment(msgspec.Struct):
+    instrument: str
+    taken_at: datetime
+    total: int
+    band: str
+
+
+_entries = msgspec.json.Decoder(list[EntryPoint])
+_treatment = msgspec.json.Decoder(_Treatment)
+_assessment = msgspec.json.Decoder(_Assessment)
+BASELINE_SPAN = timedelta(days=BASELINE_WINDOW_DAYS)
+
+
+def trend_inputs(
+    conn: sqlite3.Connection,
+    user_id: int,
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+    baseline: date | None,
+) -> TrendInputs:
+    """Everything the trends of start..end need, and no more: the treatments (a year past the end
+    for the next planned ones), the assessments, the entries of the period with the days its
+    first 7-day means need, the 14 days before the baseline anchor, and the flagged days."""
+    treatments = []
+    for record_id, data in conn.execute(
+        "SELECT id, data FROM records WHERE user_id = ? AND kind = 'treatment' AND deleted = 0 "
+        "AND day <= ? ORDER BY day",
+        (user_id, (end + timedelta(days=366)).isoformat()),
+    ):
+        t = _treatment.decode(data)
+        treatments.append(
+            TreatmentPoint(id=record_id, at=t.at, kind=t.kind, status=t.status, dose_mg=t.dose_mg)
+        )
+    assessments = []
+    for record_id, flagged, data in conn.execute(
+        "SELECT id, flagged, data FROM records WHERE user_id = ? AND kind = 'assessment' "
+        "AND deleted = 0 AND day <= ? ORDER BY day",
+        (user_id, end.isoformat()),
+    ):
+        a = _assessment.decode(data)
+        assessments.append(
+            AssessmentPoint(
+                id=record_id,
+                instrument=a.instrument,
+                taken_at=a.taken_at,
+                total=a.total,
+                band=a.band,
+                flagged=bool(flagged),
+            )
+        )
+    # Never the years between the baseline window and the period.
+    first = start - timedelta(days=HISTORY_DAYS)
+    anchor, _ = baseline_anchor(treatments, tz=tz, baseline_date=baseline)
+    window = (first, first) if anchor is None else (anchor - BASELINE_SPAN, anchor)
+    (array,) = conn.execute(
+        "SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM (SELECT data FROM "
+        "records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
+        "AND (day BETWEEN ? AND ? OR (day >= ? AND day < ? AND day < ?)) ORDER BY day)",
+        (
+            user_id,
+            first.isoformat(),
+            end.isoformat(),
+            window[0].isoformat(),
+            window[1].isoformat(),
+            first.isoformat(),
+        ),
+    ).fetchone()
+    flagged_days = flagged_entry_days(conn, user_id, start.isoformat(), end.isoformat())
+    return TrendInputs(_entries.decode(array), treatments, assessments, flagged_days)
+
+
+# --- imports -----------------------------------------------------------------------------------
+
+#: ``put_row`` with base version 0 only ever creates: no stored record has version 0, so an
+#: existing record with other content is a conflict instead of being replaced.
+CREATE_ONLY: Final = 0
+MOVED_NAMESPACE: Final = UUID("3c1e9b7a-52d4-4f0e-8a61-9d2b7c4e1f08")
+
+
+def _put_created(
+    conn: sqlite3.Connection, user_id: int, each: Staged, record_id: str, now: str
+) -> bool | None:
+    """True if created, False if already there unchanged, None for a conflict."""
+    try:
+        created, _ = put_row(
+            conn, user_id, each.kind, record_id, CREATE_ONLY, each.data, each.day, each.flagged, now
+        )
+    except VersionConflict:
+        return None
+    return created
+
+
+def import_staged(
+    conn: sqlite3.Connection, user_id: int, staged: list[Staged], profile: dict[str, Any], now: str
+) -> ImportResult:
+    """Store validated records in ONE transaction (all or nothing), never overwriting: a new id
+    is created, an identical record is unchanged, anything else is a conflict left as it is."""
+    result = ImportResult(account_updated=sorted(profile))
+    set_profile(conn, user_id, profile)
+    for each in staged:
+        try:
+            created = _put_created(conn, user_id, each, each.id, now)
+        except NotYours:
+            # The id is another account's on this server (an archive moved between accounts):
+            # store it under an id derived from it, the same on every import, so a second
+            # import of the same archive still changes nothing.
+            moved = str(uuid5(MOVED_NAMESPACE, f"{user_id}:{each.id}"))
+            created = _put_created(conn, user_id, each, moved, now)
+        if created is None:
+            result.conflicts += 1
+            if len(result.conflicted) < MAX_REPORTED:
+                result.conflicted.append(ConflictRef(each.kind, each.id))
+            continue
+        if created:
+            result.created += 1
+        else:
+            result.unchanged += 1
+    return result
+
+
+# --- the operations the routes call --------------------------------------------------------------
+
+
+def day_range(start: date | None, end: date | None) -> tuple[str, str]:
+    if start and end and start > end:
+        raise InvalidField("to", "must be on or after 'from'.", source="query")
+    return (start or date.min).isoformat(), (end or date.max).isoformat()
+
+
+async def put(
+    db: Database, kind: Kind[PutT, OutT], user: User, record_id: UUID, body: PutT, now: datetime
+) -> tuple[bool, OutT]:
+    """Create or replace one of the user's records: (created, the record as GET returns it)."""
+    data, day, flagged = kind.encode(body, user.tz, now)
+    try:
+        created, row = await db.write(
+            put_row,
+            user.id,
+            kind.name,
+            str(record_id),
+            getattr(body, "base_version", None),
+            data,
+            day,
+            flagged,
+            now.isoformat(timespec="milliseconds"),
+        )
+    except VersionConflict as exc:
+        raise VersionConflict(current_copy(kind, exc.current)) from None
+    except NotYours:
+        raise NotFound(kind.label) from None
+    return created, kind.out(row)
+
+
+async def fetch(db: Database, kind: Kind[Any, OutT], user: User, record_id: UUID) -> OutT:
+    row = await db.read(live_row, user.id, kind.name, str(record_id))
+    if row is None:
+        raise NotFound(kind.label)
+    return kind.out(row)
+
+
+async def remove(
+    db: Database,
+    kind: Kind[Any, Any],
+    user: User,
+    record_id: UUID,
+    base_version: int | None,
+    now: datetime,
+) -> None:
+    try:
+        found = await db.write(
+            delete_row,
+            user.id,
+            kind.name,
+            str(record_id),
+            base_version,
+            now.isoformat(timespec="milliseconds"),
+        )
+    except VersionConflict as exc:
+        raise VersionConflict(current_copy(kind, exc.current)) from None
+    except NotYours:
+        found = False
+    if not found:
+        raise NotFound(kind.label)
+
+
+async def between(
+    db: Database,
+    kind: Kind[Any, OutT],
+    user: User,
+    start: date | None,
+    end: date | None,
+    limit: int,
+) -> list[OutT]:
+    first, last = day_range(start, end)
+    rows = await db.read(rows_between, user.id, kind.name, first, last, limit)
+    return [kind.out(row) for row in rows]
+
+
+async def changes(db: Database, user: User, since: int, limit: int) -> ChangePage:
+    """A page of the user's changes after ``since``, tombstones included."""
+    rows = await db.read(changes_after, user.id, since, limit + 1)
+    found = []
+    for seq, kind, record_id, version, updated_at, flagged, deleted, data in rows[:limit]:
+        row = Row(record_id, version, updated_at, flagged, deleted, data, seq)
+        found.append(
+            Change(
+                seq=seq,
+                kind=kind,
+                id=record_id,
+                version=version,
+                deleted=bool(deleted),
+                updated_at=updated_at,
+                record=None if deleted else KINDS[kind].out(row),
+            )
+        )
+    return ChangePage(changes=found, next=found[-1].seq if found else since, more=len(rows) > limit)
