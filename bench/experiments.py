@@ -31,9 +31,9 @@ from zoneinfo import ZoneInfo
 from litestar import Litestar
 
 from api import app as app_module
+from api.settings import Settings
 from api.store import db as db_module
 from api.store.db import Database
-from api.settings import Settings
 from bench.asgi import settings_from_env
 
 PATCHES = ("seqdeps", "headers", "inlineread", "gzip6", "gzip1")

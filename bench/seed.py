@@ -2,7 +2,7 @@
 
 Records are made by the app's own code: the kinds' Structs (``EntryPut``, ``TreatmentPut``,
 ``AssessmentPut``), their ``prepare_*`` functions (validation, scoring, safety flags, the local
-day) and ``the kinds' encoders``; they are stored with ``api.store.records.put_row`` for small files,
+day) and their encoders; they are stored with ``api.store.records.put_row`` for small files,
 and with the very same INSERT statement via ``executemany`` for big ones (``put_row`` looks up
 the row and MAX(seq) first, which costs three statements a row). Sessions are made with
 ``api.store.sessions.insert_session``, so a benchmark client can log in with a cookie and no argon2.
@@ -151,9 +151,7 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
     def add(kind: str, day: date, body: Any) -> None:
         data, record_day, flagged = KINDS[kind].encode(body, user.tz, now)
         stamp = f"{day.isoformat()}T{rng.randint(7, 22):02d}:{rng.randint(0, 59):02d}:00.000+00:00"
-        out.append(
-            Record(record_day, user.id, kind, _uuid(rng), data, flagged, stamp)
-        )
+        out.append(Record(record_day, user.id, kind, _uuid(rng), data, flagged, stamp))
 
     # Mood: baseline, plus a lift after each treatment that fades over ~2 weeks, plus noise.
     def mood_on(offset: int) -> float:

@@ -27,8 +27,8 @@ from typing import Any
 import httpx
 import pytest
 
-from api.store.db import Database, migrations
 from api.settings import PROJECT_DIR
+from api.store.db import Database, migrations
 from tests.conftest import PASSWORD
 from tests.server import ServerProcess
 

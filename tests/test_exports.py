@@ -13,8 +13,8 @@ from fhir.resources.R4B.bundle import Bundle
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from api.domain import csv_export, fhir
 from api.app import create_app
+from api.domain import csv_export, fhir
 from api.settings import Settings
 from tests.conftest import new_id, register
 

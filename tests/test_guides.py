@@ -19,8 +19,8 @@ from litestar.testing import AsyncTestClient
 from api import cli
 from api.app import create_app
 from api.domain.guides.format import DISCLAIMER, GuideError, load_guides, parse_guide
-from api.store.guide_search import HIT_END, HIT_START, fts_query, snippet_html
 from api.settings import PROJECT_DIR, Settings
+from api.store.guide_search import HIT_END, HIT_START, fts_query, snippet_html
 
 Client = AsyncTestClient[Litestar]
 GUIDES_DIR = PROJECT_DIR / "guides"

@@ -13,10 +13,10 @@ from litestar.testing import AsyncTestClient
 from pypdf import PdfReader
 
 from api.app import create_app
-from api.domain.report import chart_box, latin1, render_report
-from api.settings import Settings
 from api.domain.kinds import TreatmentOut
+from api.domain.report import chart_box, latin1, render_report
 from api.domain.trends import AssessmentPoint, EntryPoint, TreatmentPoint, Trends, compute_trends
+from api.settings import Settings
 from tests.conftest import new_id, register
 
 Client = AsyncTestClient[Litestar]
