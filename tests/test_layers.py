@@ -27,7 +27,7 @@ FORBIDDEN = {
 
 def imported_names(path: Path) -> list[str]:
     """Every module a file imports, at any depth (inside functions too)."""
-    names = []
+    names: list[str] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.extend(alias.name for alias in node.names)
