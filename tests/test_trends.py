@@ -7,14 +7,12 @@ import msgspec
 import pytest
 
 from api.domain.trends import (
-    HISTORY_DAYS,
     PLATEAU_RULE,
     AssessmentPoint,
     EntryPoint,
     TreatmentPoint,
     Trends,
     compute_trends,
-    history_start,
     local_day,
 )
 
@@ -143,7 +141,6 @@ def test_seven_day_mean_at_start_uses_history_before_start() -> None:
     history = daily(START - 6 * DAY, [6, 6, 6, 6, 6, 6])
     result = trends([*history, EntryPoint(START, 6)])
     assert result.days[0].mood_7d == 6.0
-    assert history_start(START, [], tz=NEW_YORK) == START - HISTORY_DAYS * DAY
 
 
 def test_seven_day_window_slides() -> None:
@@ -180,7 +177,6 @@ def test_baseline_far_before_the_period_still_found() -> None:
     result = trends(entries, [done(first)])
     assert result.summary.baseline_mood == 2.0
     assert result.summary.mood_change == 5.0
-    assert history_start(START, [done(first)], tz=NEW_YORK) == first - 14 * DAY
 
 
 def test_planned_and_cancelled_treatments_do_not_anchor_the_baseline() -> None:

@@ -18,14 +18,6 @@ InstrumentId = Literal["phq9", "gad7"]
 Phq9Status = Literal["remission", "response", "partial", "none"]
 
 LoincCode = Annotated[str, Meta(pattern=r"^\d{1,8}-\d$", description="A LOINC code, e.g. 44261-6.")]
-ItemAnswer = Annotated[
-    int,
-    Meta(
-        ge=0,
-        le=3,
-        description="0 Not at all, 1 Several days, 2 More than half the days, 3 Nearly every day.",
-    ),
-]
 
 # ---------------------------------------------------------------------------------------------
 # Thresholds. Every cut-off Waypoint applies to questionnaire scores lives in this block.

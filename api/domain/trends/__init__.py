@@ -14,7 +14,7 @@ York is on the New York date even though it is the previous evening in UTC.
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -55,7 +55,6 @@ __all__ = [
     "Trends",
     "baseline_anchor",
     "compute_trends",
-    "history_start",
     "local_day",
 ]
 
@@ -80,25 +79,6 @@ def baseline_anchor(
     if not done:
         return None, None
     return local_day(min(done), tz), "first_treatment"
-
-
-def history_start(
-    start: date,
-    treatments: Iterable[TreatmentPoint],
-    *,
-    tz: ZoneInfo,
-    baseline_date: date | None = None,
-) -> date:
-    """The earliest entry day `compute_trends` needs for a period beginning on `start`.
-
-    The storage layer should fetch entries from here to `end`, ALL of the user's treatments
-    (the first one anchors the baseline) and all assessments up to `end`.
-    """
-    earliest = start - timedelta(days=HISTORY_DAYS)
-    anchor, _ = baseline_anchor(treatments, tz=tz, baseline_date=baseline_date)
-    if anchor is not None:
-        earliest = min(earliest, anchor - timedelta(days=BASELINE_WINDOW_DAYS))
-    return earliest
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -287,7 +267,7 @@ def compute_trends(
 ) -> Trends:
     """Build the trends for start..end from entries, treatments and assessments.
 
-    Inputs may (and should, see `history_start`) reach back before `start`, so that the 7-day
+    Inputs may (and should) reach back before `start`, so that the 7-day
     averages at the start of the period and the baseline are right. `flagged_entry_days` are
     the days whose check-in raised a crisis flag; they count towards `crisis_flags`.
     """
