@@ -1,5 +1,6 @@
-"""What the three record controllers (entries, treatments, assessments) and the changes feed share:
-query parameters, the PUT response with its crisis block, and the OpenAPI of a PUT."""
+"""The routes of the versioned records: PUT, GET and DELETE of one record for every kind in
+``KINDS`` (one controller each, made by ``record_controller``), the query parameters the kinds'
+list routes share, and the changes feed."""
 
 from __future__ import annotations
 
@@ -7,14 +8,13 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-import msgspec
-from litestar import Controller, Response, get
+from litestar import Controller, Response, delete, get, put
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.domain.accounts import User
-from api.domain.kinds import MAX_COUNTER, ChangePage, Kind, OutT, PutT
+from api.domain.kinds import KINDS, MAX_COUNTER, ChangePage, Kind, OutT, PutT
 from api.state import AppState
 from api.store import records
 
@@ -22,9 +22,10 @@ DeleteVersion = Annotated[int | None, QueryParameter(name="base_version", ge=0, 
 Limit = Annotated[int, QueryParameter(name="limit", ge=1, le=records.LIST_LIMIT_MAX)]
 StartDay = Annotated[date | None, QueryParameter(name="from", description="First day, inclusive")]
 EndDay = Annotated[date | None, QueryParameter(name="to", description="Last day, inclusive")]
+RecordId = FromPath[UUID]
 
 
-def put_responses(out_type: type[msgspec.Struct]) -> dict[int, ResponseSpec]:
+def put_responses(out_type: type[Any]) -> dict[int, ResponseSpec]:
     """OpenAPI for a PUT beyond its 200: created (201) and the version conflict (409)."""
     return {
         201: ResponseSpec(out_type, description="Created"),
@@ -45,6 +46,61 @@ async def put_record(
     if out.flagged:
         out.crisis = app_state.crisis
     return Response(out, status_code=201 if created else 200)
+
+
+def record_controller(kind: Kind[PutT, OutT]) -> type[Controller]:
+    """``/api/<path>/{record_id}`` for one kind: create or replace, read, delete.
+
+    The handlers are written once, against the type variables ``PutT`` and ``OutT``; the
+    controller's ``signature_namespace`` tells Litestar which Structs they stand for, so each
+    kind gets its own validation and OpenAPI schema from the same code.
+    """
+
+    class RecordController(Controller):
+        path = f"/api/{kind.path}"
+        tags = [kind.path]
+        signature_namespace = {"PutT": kind.put_type, "OutT": kind.out_type}
+
+        @put(
+            "/{record_id:uuid}",
+            summary=f"Create (201) or replace (200) a {kind.label}",
+            responses=put_responses(kind.out_type),
+        )
+        async def put_one(
+            self,
+            record_id: RecordId,
+            data: JSONBody[PutT],
+            user: NamedDependency[User],
+            app_state: NamedDependency[AppState],
+        ) -> Response[OutT]:
+            return await put_record(app_state, kind, user, record_id, data)
+
+        @get("/{record_id:uuid}", summary=f"One {kind.label}")
+        async def get_one(
+            self,
+            record_id: RecordId,
+            user: NamedDependency[User],
+            app_state: NamedDependency[AppState],
+        ) -> OutT:
+            return await records.fetch(app_state.db, kind, user, record_id)
+
+        @delete("/{record_id:uuid}", summary=f"Delete a {kind.label} (leaves a tombstone for sync)")
+        async def delete_one(
+            self,
+            record_id: RecordId,
+            user: NamedDependency[User],
+            app_state: NamedDependency[AppState],
+            base_version: DeleteVersion = None,
+        ) -> None:
+            await records.remove(
+                app_state.db, kind, user, record_id, base_version, app_state.clock()
+            )
+
+    RecordController.__name__ = RecordController.__qualname__ = f"{kind.path.title()}Controller"
+    return RecordController
+
+
+RECORD_CONTROLLERS = [record_controller(kind) for kind in KINDS.values()]
 
 
 class ChangesController(Controller):
