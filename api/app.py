@@ -85,6 +85,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             shares.ShareController,
             shared.SharedController,
             exports.ExportController,
+            *exports.CSV_ROUTES,
             imports.PortabilityController,
             *web.web_handlers(settings.pwa_dir),
         ],

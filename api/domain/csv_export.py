@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from typing import Any, Final
 
@@ -98,3 +98,11 @@ def assessments_csv(assessments: Iterable[AssessmentOut]) -> bytes:
         )  # fmt: skip
 
     return csv_document(ASSESSMENT_COLUMNS, (row(a) for a in assessments))
+
+
+#: The CSV file of each record kind, by kind name.
+CSV_WRITERS: Final[dict[str, Callable[[Iterable[Any]], bytes]]] = {
+    "entry": entries_csv,
+    "treatment": treatments_csv,
+    "assessment": assessments_csv,
+}

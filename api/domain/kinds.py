@@ -247,29 +247,13 @@ def prepare_assessment(body: AssessmentPut, tz: ZoneInfo, now: datetime) -> Prep
 
 # --- the registry -------------------------------------------------------------------------------
 
-ENTRY = Kind(
-    name="entry",
-    path="entries",
-    label="check-in",
-    put_type=EntryPut,
-    out_type=EntryOut,
-    prepare=prepare_entry,
-)
+# name, path, label, PUT body, GET shape, the rule from one to what is stored
+ENTRY = Kind("entry", "entries", "check-in", EntryPut, EntryOut, prepare_entry)
 TREATMENT = Kind(
-    name="treatment",
-    path="treatments",
-    label="treatment",
-    put_type=TreatmentPut,
-    out_type=TreatmentOut,
-    prepare=prepare_treatment,
+    "treatment", "treatments", "treatment", TreatmentPut, TreatmentOut, prepare_treatment
 )
 ASSESSMENT = Kind(
-    name="assessment",
-    path="assessments",
-    label="questionnaire",
-    put_type=AssessmentPut,
-    out_type=AssessmentOut,
-    prepare=prepare_assessment,
+    "assessment", "assessments", "questionnaire", AssessmentPut, AssessmentOut, prepare_assessment
 )
 KINDS: dict[str, Kind[Any, Any]] = {kind.name: kind for kind in (ENTRY, TREATMENT, ASSESSMENT)}
 

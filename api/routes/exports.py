@@ -11,11 +11,12 @@ from typing import Any, Final
 import msgspec
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
 from api.domain import csv_export, fhir
 from api.domain.accounts import User, patient_name
-from api.domain.kinds import ASSESSMENT, ENTRY, TREATMENT
+from api.domain.kinds import ASSESSMENT, KINDS, TREATMENT, Kind
 from api.domain.report import render_report
 from api.routes.records import EndDay, StartDay
 from api.routes.trends import load_trends, period
@@ -64,6 +65,38 @@ async def report_pdf(app_state: AppState, user: User, start: date, end: date) ->
 
 # --- routes -------------------------------------------------------------------------------------
 
+CSV_SUMMARIES: Final = {
+    "entry": "Check-ins as CSV (UTF-8 with BOM)",
+    "treatment": "Treatments as CSV (UTF-8 with BOM)",
+    "assessment": "PHQ-9 / GAD-7 results with answers as CSV (UTF-8 with BOM)",
+}
+
+
+def csv_route(kind: Kind[Any, Any]) -> HTTPRouteHandler:
+    """``GET /api/export/<path>.csv``: every record of a kind in a day range, as a CSV file."""
+
+    @get(
+        f"/api/export/{kind.path}.csv",
+        media_type=CSV_MEDIA_TYPE,
+        tags=["exports"],
+        summary=CSV_SUMMARIES[kind.name],
+        name=f"{kind.path}_csv",
+    )
+    async def export_csv(
+        user: NamedDependency[User],
+        app_state: NamedDependency[AppState],
+        start: StartDay = None,
+        end: EndDay = None,
+    ) -> Response[bytes]:
+        found = await records.between(app_state.db, kind, user, start, end, records.ALL)
+        content = csv_export.CSV_WRITERS[kind.name](found)
+        return attachment(content, CSV_MEDIA_TYPE, filename(kind.path, start, end, "csv"))
+
+    return export_csv
+
+
+CSV_ROUTES = [csv_route(kind) for kind in KINDS.values()]
+
 
 class ExportController(Controller):
     """Owner-only downloads of the account's data (a share link has its own report route)."""
@@ -86,47 +119,6 @@ class ExportController(Controller):
         first, last = period(user, start, end, app_state.clock)
         pdf = await report_pdf(app_state, user, first, last)
         return attachment(pdf, "application/pdf", filename("report", first, last, "pdf"))
-
-    @get("/entries.csv", media_type=CSV_MEDIA_TYPE, summary="Check-ins as CSV (UTF-8 with BOM)")
-    async def entries(
-        self,
-        user: NamedDependency[User],
-        app_state: NamedDependency[AppState],
-        start: StartDay = None,
-        end: EndDay = None,
-    ) -> Response[bytes]:
-        found = await records.between(app_state.db, ENTRY, user, start, end, records.ALL)
-        return attachment(
-            csv_export.entries_csv(found), CSV_MEDIA_TYPE, filename("entries", start, end, "csv")
-        )
-
-    @get("/treatments.csv", media_type=CSV_MEDIA_TYPE, summary="Treatments as CSV (UTF-8 with BOM)")
-    async def treatments(
-        self,
-        user: NamedDependency[User],
-        app_state: NamedDependency[AppState],
-        start: StartDay = None,
-        end: EndDay = None,
-    ) -> Response[bytes]:
-        found = await records.between(app_state.db, TREATMENT, user, start, end, records.ALL)
-        content = csv_export.treatments_csv(found)
-        return attachment(content, CSV_MEDIA_TYPE, filename("treatments", start, end, "csv"))
-
-    @get(
-        "/assessments.csv",
-        media_type=CSV_MEDIA_TYPE,
-        summary="PHQ-9 / GAD-7 results with answers as CSV (UTF-8 with BOM)",
-    )
-    async def assessments(
-        self,
-        user: NamedDependency[User],
-        app_state: NamedDependency[AppState],
-        start: StartDay = None,
-        end: EndDay = None,
-    ) -> Response[bytes]:
-        found = await records.between(app_state.db, ASSESSMENT, user, start, end, records.ALL)
-        content = csv_export.assessments_csv(found)
-        return attachment(content, CSV_MEDIA_TYPE, filename("assessments", start, end, "csv"))
 
     @get(
         "/fhir",
