@@ -145,37 +145,51 @@ def share_of(row: Row, now: datetime) -> Share:
     )
 
 
+def _clinician_period(body: ShareCreate, slugs: list[str], today: date) -> tuple[date, date]:
+    """A clinician link's period, with the same defaults as GET /api/trends (the last 90 days)."""
+    if slugs:
+        raise InvalidField("guides", "a clinician link shares a report, not guides.")
+    if body.include_schedule:
+        raise InvalidField("include_schedule", "only a family link includes the schedule.")
+    start = body.period_from
+    period_to = body.period_to or (today if start is None else max(today, start))
+    period_from = start or period_to - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    if period_from > period_to:
+        raise InvalidField("to", "must be on or after 'from'.")
+    if period_from < EARLIEST_DAY or (period_to - period_from).days > MAX_PERIOD_DAYS:
+        raise InvalidField("from", "a period can cover at most 20 years, from 1900 on.")
+    return period_from, period_to
+
+
+def _check_family(body: ShareCreate, slugs: list[str]) -> None:
+    if not slugs and not body.include_schedule:
+        raise InvalidField("guides", "choose at least one guide or include the schedule.")
+    for name, value in (("from", body.period_from), ("to", body.period_to)):
+        if value is not None:
+            raise InvalidField(name, "only a clinician link covers a period.")
+
+
+def _expiry(body: ShareCreate, now: datetime) -> datetime:
+    expires_at = body.expires_at or now + timedelta(days=DEFAULT_DAYS[body.audience])
+    if expires_at <= now:
+        raise InvalidField("expires_at", "must be in the future.")
+    if expires_at > now + timedelta(days=MAX_DAYS):
+        raise InvalidField("expires_at", f"a link can last at most {MAX_DAYS} days.")
+    return expires_at
+
+
 def validate(body: ShareCreate, guides: Library, now: datetime, today: date) -> Row:
     """Check a new link's scope and expiry; the row to store (id and token come later)."""
     slugs = list(dict.fromkeys(body.guides))
     for index, slug in enumerate(slugs):
         if slug not in guides:
             raise InvalidField("guides", f"item {index} is not a guide on this server.")
-    period_from = period_to = None
+    period: tuple[date, date] | None = None
     if body.audience == "family":
-        if not slugs and not body.include_schedule:
-            raise InvalidField("guides", "choose at least one guide or include the schedule.")
-        for name, value in (("from", body.period_from), ("to", body.period_to)):
-            if value is not None:
-                raise InvalidField(name, "only a clinician link covers a period.")
+        _check_family(body, slugs)
     else:
-        if slugs:
-            raise InvalidField("guides", "a clinician link shares a report, not guides.")
-        if body.include_schedule:
-            raise InvalidField("include_schedule", "only a family link includes the schedule.")
-        # The same defaults as GET /api/trends: the last 90 days.
-        start = body.period_from
-        period_to = body.period_to or (today if start is None else max(today, start))
-        period_from = start or period_to - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
-        if period_from > period_to:
-            raise InvalidField("to", "must be on or after 'from'.")
-        if period_from < EARLIEST_DAY or (period_to - period_from).days > MAX_PERIOD_DAYS:
-            raise InvalidField("from", "a period can cover at most 20 years, from 1900 on.")
-    expires_at = body.expires_at or now + timedelta(days=DEFAULT_DAYS[body.audience])
-    if expires_at <= now:
-        raise InvalidField("expires_at", "must be in the future.")
-    if expires_at > now + timedelta(days=MAX_DAYS):
-        raise InvalidField("expires_at", f"a link can last at most {MAX_DAYS} days.")
+        period = _clinician_period(body, slugs, today)
+    expires_at = _expiry(body, now)
     return Row(
         id=str(uuid4()),
         user_id=0,
@@ -183,8 +197,8 @@ def validate(body: ShareCreate, guides: Library, now: datetime, today: date) -> 
         label=body.label.strip(),
         guides=msgspec.json.encode(slugs).decode(),
         include_schedule=int(body.include_schedule),
-        period_from=None if period_from is None else period_from.isoformat(),
-        period_to=None if period_to is None else period_to.isoformat(),
+        period_from=None if period is None else period[0].isoformat(),
+        period_to=None if period is None else period[1].isoformat(),
         created_at=timestamp(now),
         expires_at=timestamp(expires_at),
         revoked_at=None,

@@ -140,5 +140,6 @@ class SharedController(Controller):
 
 
 def _period_of(row: Row) -> tuple[date, date]:
-    assert row.period_from is not None and row.period_to is not None
+    assert row.period_from is not None
+    assert row.period_to is not None
     return date.fromisoformat(row.period_from), date.fromisoformat(row.period_to)
