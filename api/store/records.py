@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime, timedelta
 from typing import Any, Final, NamedTuple
-from uuid import UUID, uuid5
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -57,20 +57,14 @@ class TrendInputs(NamedTuple):
 # --- SQL (run on the database thread) ------------------------------------------------------
 
 
-class NotYours(Exception):
-    """The id belongs to another user's record: answered exactly like a missing record."""
-
-
 def _row(conn: sqlite3.Connection, user_id: int, kind: str, record_id: str) -> Row | None:
+    # Ids are scoped to their owner (the key is user, kind, id): another user's records are
+    # never looked at, so nothing here can depend on them.
     found = conn.execute(
-        f"SELECT {ROW_COLUMNS}, user_id FROM records WHERE kind = ? AND id = ?",  # noqa: S608
-        (kind, record_id),
+        f"SELECT {ROW_COLUMNS} FROM records WHERE user_id = ? AND kind = ? AND id = ?",  # noqa: S608
+        (user_id, kind, record_id),
     ).fetchone()
-    if found is None:
-        return None
-    if found[-1] != user_id:
-        raise NotYours
-    return Row(*found[:-1])
+    return None if found is None else Row(*found)
 
 
 def _next_seq(conn: sqlite3.Connection) -> int:
@@ -107,8 +101,8 @@ def put_row(
     version = current.version + 1
     conn.execute(
         "UPDATE records SET version = ?, seq = ?, day = ?, flagged = ?, updated_at = ?, data = ? "
-        "WHERE kind = ? AND id = ?",
-        (version, seq, day, flagged, now, data, kind, record_id),
+        "WHERE user_id = ? AND kind = ? AND id = ?",
+        (version, seq, day, flagged, now, data, user_id, kind, record_id),
     )
     return False, Row(record_id, version, now, flagged, 0, data, seq)
 
@@ -131,17 +125,14 @@ def delete_row(
         raise VersionConflict(current)
     conn.execute(
         "UPDATE records SET version = version + 1, seq = ?, day = NULL, flagged = 0, deleted = 1, "
-        "updated_at = ?, data = NULL WHERE kind = ? AND id = ?",
-        (_next_seq(conn), now, kind, record_id),
+        "updated_at = ?, data = NULL WHERE user_id = ? AND kind = ? AND id = ?",
+        (_next_seq(conn), now, user_id, kind, record_id),
     )
     return True
 
 
 def live_row(conn: sqlite3.Connection, user_id: int, kind: str, record_id: str) -> Row | None:
-    try:
-        row = _row(conn, user_id, kind, record_id)
-    except NotYours:
-        return None
+    row = _row(conn, user_id, kind, record_id)
     return row if row and not row.deleted else None
 
 
@@ -279,7 +270,6 @@ def trend_inputs(
 #: ``put_row`` with base version 0 only ever creates: no stored record has version 0, so an
 #: existing record with other content is a conflict instead of being replaced.
 CREATE_ONLY: Final = 0
-MOVED_NAMESPACE: Final = UUID("3c1e9b7a-52d4-4f0e-8a61-9d2b7c4e1f08")
 
 
 def _put_created(
@@ -303,14 +293,7 @@ def import_staged(
     result = ImportResult(account_updated=sorted(profile))
     set_profile(conn, user_id, profile)
     for each in staged:
-        try:
-            created = _put_created(conn, user_id, each, each.id, now)
-        except NotYours:
-            # The id is another account's on this server (an archive moved between accounts):
-            # store it under an id derived from it, the same on every import, so a second
-            # import of the same archive still changes nothing.
-            moved = str(uuid5(MOVED_NAMESPACE, f"{user_id}:{each.id}"))
-            created = _put_created(conn, user_id, each, moved, now)
+        created = _put_created(conn, user_id, each, each.id, now)
         if created is None:
             result.conflicts += 1
             if len(result.conflicted) < MAX_REPORTED:
@@ -351,8 +334,6 @@ async def put(
         )
     except VersionConflict as exc:
         raise VersionConflict(current_copy(kind, exc.current)) from None
-    except NotYours:
-        raise NotFound(kind.label) from None
     return created, kind.out(row)
 
 
@@ -382,8 +363,6 @@ async def remove(
         )
     except VersionConflict as exc:
         raise VersionConflict(current_copy(kind, exc.current)) from None
-    except NotYours:
-        found = False
     if not found:
         raise NotFound(kind.label)
 
