@@ -60,7 +60,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
         library = guides.load_guides(settings.guides_dir)  # a broken guide stops start-up
         services.db = await Database.open(settings.db_path)
         try:
-            services.guides = await guides.start(services.db, library)
+            services.guides = await guides.start(services.db, library, services.crisis)
             yield
         finally:
             await services.db.close()

@@ -2,6 +2,9 @@
 
 - ``format``: the file format (parse, validate, blocks) — pure, and what ``waypoint guides check``
   runs;
+- ``front_matter``: the ``key: value`` header and its checks;
+- ``crisis_lines``: fills each ``::: crisis`` block with the deployment's crisis resources;
+- ``readability``: the Flesch-Kincaid grade a test holds every guide to;
 - ``search``: the FTS5 index (rebuilt at every start) and safe queries;
 - here: the public routes. Guides are public content: no session, briefly cacheable.
 """
@@ -15,8 +18,10 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
+from api.crisis import Crisis
 from api.db import Database
 from api.errors import not_found
+from api.guides.crisis_lines import fill_crisis_lines
 from api.guides.format import (
     DISCLAIMER,
     Block,
@@ -24,10 +29,10 @@ from api.guides.format import (
     GuideError,
     GuideSummary,
     Library,
-    Problem,
     load_guides,
     parse_guide,
 )
+from api.guides.front_matter import Problem
 from api.guides.search import SearchResult, index_guides, search
 from api.services import Services
 
@@ -50,10 +55,13 @@ MAX_QUERY = 200
 AUDIENCE_FILTER = "family: guides for family or both; patient: guides for patients or both"
 
 
-async def start(db: Database, library: Library) -> Library:
-    """Index the loaded guides for search (at start-up) and hand them back for serving."""
-    await db.write(index_guides, list(library.values()))
-    return library
+async def start(db: Database, library: Library, crisis: Crisis) -> Library:
+    """Fill in this deployment's crisis lines, index the guides for search (at start-up) and
+    hand them back for serving (the guide routes and family links both serve this library).
+    """
+    filled = fill_crisis_lines(library, crisis)
+    await db.write(index_guides, list(filled.values()))
+    return filled
 
 
 def for_audience(guide: Guide, audience: str | None) -> bool:
