@@ -16,6 +16,7 @@ from api.app import create_app
 from api.crisis import DEFAULT
 from api.guides import load_guides, parse_guide
 from api.guides.format import CrisisLines, Paragraph
+from api.guides.front_matter import FRONT_MATTER_KEYS
 from api.guides.readability import grade, prose, syllables
 from api.settings import PROJECT_DIR, Settings
 from tests.conftest import register
@@ -225,3 +226,17 @@ async def test_a_family_link_shows_the_deployment_lines(tmp_path: Path) -> None:
     assert guide["sources"]
     (block,) = crisis_blocks(guide)
     assert [each["name"] for each in block["resources"]] == ["Samaritans", "Emergency services"]
+
+
+# --- the README's reference stays true ----------------------------------------------------------
+
+
+def test_the_readme_example_guide_is_valid_and_its_table_lists_every_key() -> None:
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```markdown\n", 1)[1].split("```", 1)[0]
+    guide = parse_guide(example, "README.md")
+    assert guide.sources and guide.order == 65
+    assert any(isinstance(block, CrisisLines) for block in guide.blocks)
+    section = readme.split("## Guides\n", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE)
+    assert tuple(documented) == FRONT_MATTER_KEYS
