@@ -12,18 +12,18 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
+from api import cli
 from api.app import create_app
 from api.crisis import DEFAULT
 from api.guides import load_guides, parse_guide
 from api.guides.format import CrisisLines, Paragraph
 from api.guides.front_matter import FRONT_MATTER_KEYS
-from api.guides.readability import grade, prose, syllables
+from api.guides.readability import MAX_GRADE, grade, guide_grade, prose, syllables
 from api.settings import PROJECT_DIR, Settings
 from tests.conftest import register
 
 GUIDES_DIR = PROJECT_DIR / "guides"
 GUIDE_FILES = sorted(GUIDES_DIR.glob("*.md"))
-MAX_GRADE = 8.0
 # A newcomer's journey: choosing and telling family, before the first session, the session,
 # aftercare, progress, when it fades; then the family guides together.
 JOURNEY = [
@@ -110,7 +110,23 @@ def test_prose_leaves_out_headings_and_the_deployment_lines() -> None:
 @pytest.mark.parametrize("path", GUIDE_FILES, ids=lambda path: path.stem)
 def test_reading_grade_is_at_most_eight(path: Path) -> None:
     guide = parse_guide(path.read_text(encoding="utf-8"), str(path))
-    assert grade(prose(guide.blocks)) <= MAX_GRADE
+    assert guide_grade(guide) <= MAX_GRADE == 8.0
+
+
+def test_the_cli_check_refuses_a_guide_above_grade_eight(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dense = (
+        "Esketamine administration necessitates comprehensive cardiovascular monitoring, "
+        "particularly regarding hypertensive complications and dissociative phenomena.\n"
+    )
+    (tmp_path / "example.md").write_text(FRONT + dense)
+    assert cli.check_guides(Settings(guides_dir=tmp_path)) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"{tmp_path / 'example.md'}: reading grade ")
+    assert "is above 8.0" in error
+    (tmp_path / "example.md").write_text(FRONT + "Rest at home. Drink water.\n")
+    assert cli.check_guides(Settings(guides_dir=tmp_path)) == 0
 
 
 @pytest.mark.parametrize("path", GUIDE_FILES, ids=lambda path: path.stem)

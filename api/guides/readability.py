@@ -14,7 +14,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from api.guides.format import QA, Block, BulletList, Callout, CrisisLines, Paragraph, Say, Steps
+from api.guides.format import (
+    QA,
+    Block,
+    BulletList,
+    Callout,
+    CrisisLines,
+    Guide,
+    Paragraph,
+    Say,
+    Steps,
+)
+
+MAX_GRADE = 8.0  # what ``waypoint guides check`` and the tests allow
 
 RIGHT_QUOTE = "\u2019"  # typographic apostrophe / closing single quote
 WORD = re.compile(rf"[A-Za-z]+(?:['{RIGHT_QUOTE}][A-Za-z]+)*|\d+(?:[.,]\d+)*")
@@ -67,3 +79,8 @@ def grade(units: Iterable[str]) -> float:
     if not words:
         return 0.0
     return 0.39 * words / sentences + 11.8 * syllable_count / words - 15.59
+
+
+def guide_grade(guide: Guide) -> float:
+    """The Flesch-Kincaid grade of a guide's prose."""
+    return grade(prose(guide.blocks))
