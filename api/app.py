@@ -15,6 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 
 from api.domain.crisis import Crisis, load_crisis
 from api.domain.errors import DomainError
+from api.domain.guides.crisis_lines import fill_crisis_lines
 from api.domain.guides.format import load_guides
 from api.errors import EXCEPTION_HANDLERS
 from api.routes import (
@@ -62,8 +63,9 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
         library = load_guides(settings.guides_dir)  # a broken guide stops start-up
         app_state.db = await Database.open(settings.db_path)
         try:
-            await index_library(app_state.db, library)
-            app_state.guides = library
+            # Every ::: crisis block shows this deployment's lines (guides, search, family links).
+            app_state.guides = fill_crisis_lines(library, app_state.crisis)
+            await index_library(app_state.db, app_state.guides)
             yield
         finally:
             await app_state.db.close()

@@ -87,11 +87,21 @@ def demo(settings: Settings) -> None:
 
 def check_guides(settings: Settings) -> int:
     from api.domain.guides.format import GuideError, load_guides
+    from api.domain.guides.readability import MAX_GRADE, guide_grade
 
     try:
         guides = load_guides(settings.guides_dir)
     except GuideError as exc:
         print(exc, file=sys.stderr)
+        return 1
+    # Start-up only needs the format; the check also holds the wording to a newcomer's level.
+    hard = {slug: guide_grade(guide) for slug, guide in guides.items()}
+    hard = {slug: grade for slug, grade in hard.items() if grade > MAX_GRADE}
+    for slug, grade in hard.items():
+        where = settings.guides_dir / f"{slug}.md"
+        reason = f"reading grade {grade:.1f} is above {MAX_GRADE}: use shorter sentences and words"
+        print(f"{where}: {reason}", file=sys.stderr)
+    if hard:
         return 1
     print(f"{len(guides)} guides in {settings.guides_dir} are valid.")
     return 0

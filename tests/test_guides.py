@@ -32,13 +32,15 @@ audience: both
 summary: An example.
 topics: testing
 reviewed: 2026-11-15
+sources: Spravato prescribing information (2025), NAMI
+order: {order}
 ---
 
 """
 
 
-def guide_text(body: str, title: str = "Example") -> str:
-    return FRONT.format(title=title) + body
+def guide_text(body: str, title: str = "Example", order: int = 5) -> str:
+    return FRONT.format(title=title, order=order) + body
 
 
 def blocks_of(body: str) -> list[dict[str, Any]]:
@@ -65,7 +67,7 @@ def test_every_guide_in_the_repository_loads_and_validates() -> None:
 
 def test_the_cli_check_passes_on_the_repository(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.check_guides(Settings(guides_dir=GUIDES_DIR)) == 0
-    assert "6 guides" in capsys.readouterr().out
+    assert "10 guides" in capsys.readouterr().out
 
 
 # --- broken guides: one file per kind of mistake, each reported as file:line: reason -----------
@@ -73,26 +75,31 @@ def test_the_cli_check_passes_on_the_repository(capsys: pytest.CaptureFixture[st
 EXPECTED = {
     "bad-audience.md": (4, "audience must be patient, family or both"),
     "bad-date.md": (7, "reviewed must be a date written YYYY-MM-DD"),
-    "blockquote.md": (12, "blockquotes are not supported"),
-    "code-fence.md": (12, "code blocks are not supported"),
-    "code-inline.md": (12, "code (`...`) is not supported"),
-    "container-with-list.md": (13, "a '::: tip' block may only hold paragraphs"),
+    "bad-order.md": (9, "order must be a whole number from 1 to 9999"),
+    "blockquote.md": (14, "blockquotes are not supported"),
+    "code-fence.md": (14, "code blocks are not supported"),
+    "code-inline.md": (14, "code (`...`) is not supported"),
+    "crisis-with-list.md": (15, "a '::: crisis' block may only hold paragraphs"),
+    "container-with-list.md": (15, "a '::: tip' block may only hold paragraphs"),
     "duplicate-key.md": (5, "duplicate key 'audience' (first on line 4)"),
     "duplicate-slug-b.md": (2, "slug 'duplicate-slug-a' is already used by duplicate-slug-a.md"),
-    "h1.md": (10, "'# ' headings are not allowed"),
-    "horizontal-rule.md": (12, "horizontal rules are not supported"),
-    "html-block.md": (12, "HTML is not allowed"),
-    "html-inline.md": (12, "HTML is not allowed"),
-    "image.md": (12, "images are not supported"),
+    "empty-source.md": (8, "sources must be a comma-separated list with no empty entries"),
+    "h1.md": (12, "'# ' headings are not allowed"),
+    "horizontal-rule.md": (14, "horizontal rules are not supported"),
+    "html-block.md": (14, "HTML is not allowed"),
+    "html-inline.md": (14, "HTML is not allowed"),
+    "image.md": (14, "images are not supported"),
     "missing-key.md": (1, "missing front-matter key 'reviewed'"),
-    "nested-list.md": (12, "nested lists are not supported"),
+    "missing-sources.md": (1, "missing front-matter key 'sources'"),
+    "nested-list.md": (14, "nested lists are not supported"),
     "no-front-matter.md": (1, "a guide must start with a '---' line"),
-    "qa-without-answer.md": (12, "'::: qa' needs a question paragraph, then the answer"),
-    "relative-link.md": (12, "links must be absolute"),
+    "order-taken.md": (9, "order 8 is already used by duplicate-slug-a.md"),
+    "qa-without-answer.md": (14, "'::: qa' needs a question paragraph, then the answer"),
+    "relative-link.md": (14, "links must be absolute"),
     "slug-mismatch.md": (2, "slug must match the file name (slug-mismatch)"),
-    "table.md": (12, "tables are not supported"),
-    "unclosed-container.md": (12, "'::: tip' is not closed"),
-    "unknown-container.md": (12, "unknown container '::: warning'"),
+    "table.md": (14, "tables are not supported"),
+    "unclosed-container.md": (14, "'::: tip' is not closed"),
+    "unknown-container.md": (14, "unknown container '::: warning'"),
     "unknown-key.md": (7, "unknown front-matter key 'author'"),
 }
 
@@ -125,7 +132,7 @@ def test_the_cli_check_prints_file_line_and_reason_and_exits_1(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert cli.check_guides(Settings(guides_dir=EXAMPLES_DIR)) == 1
-    assert f"{EXAMPLES_DIR / 'h1.md'}:10: '# ' headings are not allowed" in capsys.readouterr().err
+    assert f"{EXAMPLES_DIR / 'h1.md'}:12: '# ' headings are not allowed" in capsys.readouterr().err
 
 
 async def test_a_broken_guide_stops_start_up(tmp_path: Path) -> None:
@@ -136,7 +143,7 @@ async def test_a_broken_guide_stops_start_up(tmp_path: Path) -> None:
     with pytest.raises(ExceptionGroup) as caught:  # the test client's task group wraps it
         async with AsyncTestClient(app=app):
             pass
-    assert caught.group_contains(GuideError, match=r"h1\.md:10: '# ' headings are not allowed")
+    assert caught.group_contains(GuideError, match=r"h1\.md:12: '# ' headings are not allowed")
 
 
 def test_a_missing_guides_directory_is_an_error(tmp_path: Path) -> None:
@@ -181,6 +188,10 @@ A tip.
 ::: caution
 A caution.
 :::
+
+::: crisis
+If you are not safe, reach out now.
+:::
 """
     assert blocks_of(body) == [
         {
@@ -199,6 +210,8 @@ A caution.
         },
         {"type": "callout", "tone": "tip", "paragraphs": ["A tip."]},
         {"type": "callout", "tone": "caution", "paragraphs": ["A caution."]},
+        # Filled with the deployment's lines when the server starts (tests/test_guide_content.py).
+        {"type": "crisis", "paragraphs": ["If you are not safe, reach out now."], "resources": []},
     ]
 
 
@@ -227,8 +240,8 @@ def test_several_mistakes_in_one_file_are_all_reported() -> None:
         parse_guide(text, "x.md")
     assert [(p.line, p.reason.split(" ")[0]) for p in caught.value.problems] == [
         (4, "audience"),
-        (10, "'#"),
-        (12, "unknown"),
+        (12, "'#"),
+        (14, "unknown"),
     ]
 
 
@@ -243,9 +256,9 @@ def test_an_empty_key_is_reported_once() -> None:
 
 async def test_list_filters_by_audience_and_topic(client: Client) -> None:
     everything = (await client.get("/api/guides")).json()
-    assert len(everything) == 6
+    assert len(everything) == 10
     assert set(everything[0]) == {
-        "slug", "title", "audience", "summary", "topics", "reviewed", "reading_minutes",
+        "slug", "order", "title", "audience", "summary", "topics", "reviewed", "reading_minutes",
     }  # fmt: skip
     family = (await client.get("/api/guides", params={"audience": "family"})).json()
     patient = (await client.get("/api/guides", params={"audience": "patient"})).json()
@@ -254,7 +267,11 @@ async def test_list_filters_by_audience_and_topic(client: Client) -> None:
     assert "for-family-how-to-help" in {g["slug"] for g in family}
     assert "for-family-how-to-help" not in {g["slug"] for g in patient}
     driving = (await client.get("/api/guides", params={"topic": "Driving"})).json()
-    assert [g["slug"] for g in driving] == ["session-and-after"]
+    assert [g["slug"] for g in driving] == [  # in journey order
+        "talking-to-family",
+        "session-and-after",
+        "for-family-how-to-help",
+    ]
     bad = await client.get("/api/guides", params={"audience": "clinician"})
     assert bad.status_code == 400
 
@@ -314,8 +331,8 @@ async def test_a_title_hit_beats_many_body_hits(tmp_path: Path) -> None:
         "in-body": ("Other things", "Nausea is common. " * 8),
         **{f"filler-{n}": ("Filler", "Nothing relevant here at all today.") for n in range(4)},
     }
-    for slug, (title, body) in bodies.items():
-        text = guide_text(body + "\n", title=title).replace("slug: example", f"slug: {slug}")
+    for order, (slug, (title, body)) in enumerate(bodies.items(), start=1):
+        text = guide_text(body + "\n", title, order).replace("slug: example", f"slug: {slug}")
         (guides_dir / f"{slug}.md").write_text(text)
     app = create_app(Settings(db_path=tmp_path / "db.sqlite3", guides_dir=guides_dir))
     async with AsyncTestClient(app=app) as client:

@@ -1,20 +1,20 @@
 // The crisis panel: one tap away on every screen, and shown at once when a check-in or a
-// questionnaire is flagged. Works offline from the last copy of GET /api/crisis (or built-in
-// defaults), because the moment someone needs it is not the moment to need a connection.
+// questionnaire is flagged. Works offline from the last copy of GET /api/crisis (or, on a phone
+// that never reached the server, a generic line), because the moment someone needs it is not the
+// moment to need a connection.
 import { api } from "./api.js";
+import { crisisList } from "./crisis-lines.js";
 import { getMeta, setMeta } from "./db.js";
 import { fill, h } from "./dom.js";
 
+// Only for a phone that has never reached the server: no list of numbers is built in, because
+// the right lines depend on where the app is used (the deployment's crisis_file). crisisList
+// shows a plain "call your local emergency number" line for an empty list.
 const FALLBACK = {
   message: "If you are thinking about suicide or feel you might not be safe, please reach out now. You deserve support right away.",
   not_monitored: "Nobody monitors this journal in real time. What you enter here is not seen by your clinic or anyone else until you choose to share it.",
-  resources: [
-    { name: "988 Suicide & Crisis Lifeline", kind: "call", contact: "988", url: "tel:988", note: "Free and confidential, 24 hours a day (US)." },
-    { name: "988 Suicide & Crisis Lifeline", kind: "text", contact: "988", url: "sms:988", note: "Text 988 to reach a trained counselor (US)." },
-    { name: "Emergency services", kind: "emergency", contact: "911", url: "tel:911", note: "If you are in immediate danger, call 911 or go to the nearest emergency room." },
-  ],
+  resources: [],
 };
-const VERBS = { call: "Call", text: "Text", emergency: "Call", chat: "Chat with", web: "Visit" };
 
 /** The deployment's crisis resources: fresh when online, the saved copy otherwise. */
 export async function loadCrisis() {
@@ -27,25 +27,10 @@ export async function loadCrisis() {
   }
 }
 
-function hrefOf(resource) {
-  if (resource.url) return resource.url;
-  if (resource.kind === "call" || resource.kind === "emergency") return `tel:${resource.contact}`;
-  if (resource.kind === "text") return `sms:${resource.contact}`;
-  return null;
-}
-
 function render(crisis) {
-  const items = crisis.resources.map((r) => {
-    const label = `${VERBS[r.kind] || "Contact"} ${r.kind === "web" || r.kind === "chat" ? r.name : r.contact} — ${r.name}`;
-    const href = hrefOf(r);
-    const link = href
-      ? h("a", { class: `btn${r.kind === "emergency" ? " danger" : ""}`, href, rel: "noopener" }, r.kind === "web" || r.kind === "chat" ? `${VERBS[r.kind]} ${r.name}` : label)
-      : h("p", { class: "label" }, label);
-    return h("li", {}, link, r.note ? h("p", { class: "small muted" }, r.note) : null);
-  });
   return [
     h("p", {}, crisis.message),
-    h("ul", { class: "resources" }, items),
+    crisisList(crisis.resources),
     h("p", { class: "not-monitored" }, crisis.not_monitored),
   ];
 }

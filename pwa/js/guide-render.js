@@ -1,4 +1,5 @@
 // Render a guide's blocks. All text goes in with textContent: guides are plain text by contract.
+import { crisisList } from "./crisis-lines.js";
 import { formatDay, h } from "./dom.js";
 
 const BLOCKS = {
@@ -8,6 +9,8 @@ const BLOCKS = {
   steps: (b) => h("ol", {}, b.items.map((t) => h("li", {}, t))),
   say: (b) => h("div", { class: "say" }, h("p", { class: "label" }, "What you could say"), b.paragraphs.map((t) => h("p", {}, t))),
   qa: (b) => h("dl", { class: "qa" }, h("dt", {}, b.question), b.answer.map((t) => h("dd", {}, t))),
+  // The lines come from the deployment (filled in by the server), never from the guide file.
+  crisis: (b) => h("aside", { class: "callout caution crisis-lines" }, h("p", { class: "label" }, "Crisis lines"), b.paragraphs.map((t) => h("p", {}, t)), crisisList(b.resources)),
   callout: (b) => h("aside", { class: `callout ${b.tone}` }, h("p", { class: "label" }, b.tone === "caution" ? "Take care" : "Tip"), b.paragraphs.map((t) => h("p", {}, t))),
 };
 
@@ -24,6 +27,9 @@ export function renderGuide(guide, { headingLevel = 1 } = {}) {
     title,
     h("p", { class: "small muted" }, `Reviewed ${formatDay(guide.reviewed)} · ${guide.reading_minutes} min read`),
     blocks,
+    guide.sources && guide.sources.length
+      ? h("section", { class: "sources", "aria-label": "Sources" }, h(headingLevel === 1 ? "h2" : "h3", {}, "Sources"), h("ul", { class: "small" }, guide.sources.map((s) => h("li", {}, s))))
+      : null,
     h("p", { class: "disclaimer" }, guide.disclaimer || "General information, not medical advice."),
   );
 }

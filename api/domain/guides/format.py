@@ -1,6 +1,6 @@
 """The guide file format: parse and validate (pure: text in, ``Guide`` or ``GuideError`` out).
 
-A guide is front matter (six ``key: value`` lines between ``---`` lines) and a CommonMark body.
+A guide is front matter (eight ``key: value`` lines between ``---`` lines) and a CommonMark body.
 The body becomes a flat list of blocks the web app renders as plain text (``textContent``), so
 inline markup is flattened here, and anything the format does not know (a table, HTML, an image,
 a nested list, ...) is refused with ``file:line: reason`` instead of being shown half-right.
@@ -13,12 +13,15 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import msgspec
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.container import container_plugin
+
+from api.domain.crisis import Resource
+from api.domain.guides.front_matter import Problem, check_fields, read_front_matter
 
 Audience = Literal["patient", "family", "both"]
 DISCLAIMER = (
@@ -27,11 +30,7 @@ DISCLAIMER = (
     "care team."
 )
 WORDS_PER_MINUTE = 200
-FRONT_MATTER_KEYS = ("slug", "title", "audience", "summary", "topics", "reviewed")
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CLOSING_MARKER = re.compile(r"^ {0,3}:{3,}\s*$")
-RESERVED_SLUGS = frozenset({"search"})  # would be shadowed by GET /api/guides/search
 LINK_SCHEMES = ("https://", "http://", "mailto:", "tel:")
 CALLOUT_TONES = ("tip", "caution")
 UNSUPPORTED = {
@@ -80,11 +79,24 @@ class Callout(msgspec.Struct, frozen=True, tag_field="type", tag="callout"):
     paragraphs: list[str]
 
 
-Block = Heading | Paragraph | BulletList | Steps | Say | QA | Callout
+class CrisisLines(msgspec.Struct, frozen=True, tag_field="type", tag="crisis"):
+    """The guide's own lead-in, then the deployment's crisis resources.
+
+    Guides never write a phone number: ``resources`` is empty in the file and filled from
+    ``crisis_file`` when the server starts (``api.domain.guides.crisis_lines``), so a clinic outside
+    the US shows its own lines in every guide.
+    """
+
+    paragraphs: list[str]
+    resources: list[Resource] = []
+
+
+Block = Heading | Paragraph | BulletList | Steps | Say | QA | Callout | CrisisLines
 
 
 class GuideSummary(msgspec.Struct, frozen=True, kw_only=True):
     slug: str
+    order: int  # the place in a newcomer's journey; the list is sorted by it
     title: str
     audience: Audience
     summary: str
@@ -95,11 +107,13 @@ class GuideSummary(msgspec.Struct, frozen=True, kw_only=True):
 
 class Guide(GuideSummary, frozen=True, kw_only=True):
     blocks: list[Block]
+    sources: list[str]  # named references the facts were checked against
     disclaimer: str = DISCLAIMER
 
     def summarise(self) -> GuideSummary:
         return GuideSummary(
             slug=self.slug,
+            order=self.order,
             title=self.title,
             audience=self.audience,
             summary=self.summary,
@@ -122,22 +136,15 @@ def block_texts(blocks: Iterable[Block]) -> Iterable[str]:
                 yield from items
             case Say(paragraphs=paragraphs) | Callout(paragraphs=paragraphs):
                 yield from paragraphs
+            case CrisisLines(paragraphs=paragraphs, resources=resources):
+                yield from paragraphs
+                yield from (f"{each.name}: {each.contact}" for each in resources)
             case QA(question=question, answer=answer):
                 yield question
                 yield from answer
 
 
 # --- parsing and validation (pure: text in, Guide or GuideError out) ------------------------
-
-
-class Problem(NamedTuple):
-    source: str
-    line: int | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = self.source if self.line is None else f"{self.source}:{self.line}"
-        return f"{where}: {self.reason}"
 
 
 class GuideError(Exception):
@@ -224,9 +231,9 @@ class _Body:
         if end >= len(self.lines) or not CLOSING_MARKER.match(self.lines[end]):
             self.fail(node, f"'::: {name}' is not closed: end it with a line ':::'")
             return None
-        if name not in ("say", "qa", *CALLOUT_TONES):
+        if name not in ("say", "qa", "crisis", *CALLOUT_TONES):
             shown = f"'::: {name}'" if name else "a ':::' line with no name (or a stray ':::')"
-            self.fail(node, f"unknown container {shown}; use say, qa, tip or caution")
+            self.fail(node, f"unknown container {shown}; use say, qa, tip, caution or crisis")
             return None
         if rest.strip():
             self.fail(node, f"unexpected text after '::: {name}'")
@@ -243,6 +250,8 @@ class _Body:
                 self.fail(node, "'::: qa' needs a question paragraph, then the answer")
                 return None
             return QA(question=paragraphs[0], answer=paragraphs[1:])
+        if name == "crisis":  # may be empty: the deployment's lines are the point
+            return CrisisLines(paragraphs=paragraphs)
         if not paragraphs:
             self.fail(node, f"'::: {name}' is empty")
             return None
@@ -300,86 +309,17 @@ class _Body:
             parts.append(f" ({href})")
 
 
-def _front_matter(
-    source: str, lines: list[str], problems: list[Problem]
-) -> tuple[dict[str, tuple[int, str]], int]:
-    """The ``key -> (line, value)`` pairs, and the index of the body's first line."""
-    if not lines or lines[0].strip() != "---":
-        problems.append(Problem(source, 1, "a guide must start with a '---' line (front matter)"))
-        return {}, 0
-    closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-    if closing is None:
-        problems.append(Problem(source, 1, "the front matter is not closed with a '---' line"))
-        return {}, len(lines)
-    found: dict[str, tuple[int, str]] = {}
-    seen: dict[str, int] = {}  # every known key met, empty or not: its first line
-    for index in range(1, closing):
-        number, line = index + 1, lines[index]
-        if not line.strip():
-            continue
-        key, colon, value = line.partition(":")  # the FIRST colon: titles may contain colons
-        key, value = key.strip(), value.strip()
-        if not colon:
-            problems.append(Problem(source, number, "expected 'key: value'"))
-        elif key not in FRONT_MATTER_KEYS:
-            known = ", ".join(FRONT_MATTER_KEYS)
-            problems.append(Problem(source, number, f"unknown front-matter key {key!r} ({known})"))
-        elif key in seen:
-            reason = f"duplicate key {key!r} (first on line {seen[key]})"
-            problems.append(Problem(source, number, reason))
-        else:
-            seen[key] = number
-            if value:
-                found[key] = (number, value)
-            else:
-                problems.append(Problem(source, number, f"{key!r} is empty"))
-    for key in FRONT_MATTER_KEYS:
-        if key not in seen:
-            problems.append(Problem(source, 1, f"missing front-matter key {key!r}"))
-    return found, closing + 1
-
-
-def _check_fields(source: str, fields: dict[str, tuple[int, str]], problems: list[Problem]) -> None:
-    def fail(key: str, reason: str) -> None:
-        problems.append(Problem(source, fields[key][0], reason))
-
-    if "slug" in fields:
-        slug = fields["slug"][1]
-        if not SLUG.match(slug) or len(slug) > 80:
-            fail("slug", "slug must be lowercase letters, digits and single hyphens")
-        elif slug in RESERVED_SLUGS:
-            fail("slug", f"slug {slug!r} is reserved")
-    if "audience" in fields and fields["audience"][1] not in ("patient", "family", "both"):
-        fail("audience", "audience must be patient, family or both")
-    if "reviewed" in fields:
-        try:
-            if not ISO_DATE.match(fields["reviewed"][1]):
-                raise ValueError
-            date.fromisoformat(fields["reviewed"][1])
-        except ValueError:
-            fail("reviewed", "reviewed must be a date written YYYY-MM-DD")
-    if "topics" in fields:
-        topics = [topic.strip() for topic in fields["topics"][1].split(",")]
-        if not all(topics):
-            fail("topics", "topics must be a comma-separated list with no empty entries")
-        elif len({topic.casefold() for topic in topics}) != len(topics):
-            fail("topics", "a topic is listed twice")
-    for key, limit in (("title", 120), ("summary", 400)):
-        if key in fields and len(fields[key][1]) > limit:
-            fail(key, f"{key} is longer than {limit} characters")
-
-
 def parse_guide(text: str, source: str) -> Guide:
     """Parse one guide file's text; ``source`` names it in errors. Raises GuideError."""
     return _parse(text, source)[0]
 
 
-def _parse(text: str, source: str) -> tuple[Guide, int]:
-    """The guide and the line of its ``slug`` key."""
+def _parse(text: str, source: str) -> tuple[Guide, dict[str, int]]:
+    """The guide and the line of each front-matter key."""
     lines = text.removeprefix("\ufeff").splitlines()
     problems: list[Problem] = []
-    fields, body_start = _front_matter(source, lines, problems)
-    _check_fields(source, fields, problems)
+    fields, body_start = read_front_matter(source, lines, problems)
+    check_fields(source, fields, problems)
     body_lines = lines[body_start:]
     body = _Body(source, body_start + 1, body_lines)
     blocks = body.blocks(SyntaxTreeNode(MARKDOWN.parse("\n".join(body_lines))))
@@ -395,18 +335,20 @@ def _parse(text: str, source: str) -> tuple[Guide, int]:
     guide = Guide(
         slug=value["slug"],
         title=value["title"],
-        audience=value["audience"],  # type: ignore[arg-type]  # checked by _check_fields
+        audience=value["audience"],  # type: ignore[arg-type]  # checked by check_fields
         summary=value["summary"],
         topics=[topic.strip() for topic in value["topics"].split(",")],
         reviewed=date.fromisoformat(value["reviewed"]),
         reading_minutes=max(1, round(words / WORDS_PER_MINUTE)),
+        order=int(value["order"]),
+        sources=[source.strip() for source in value["sources"].split(",")],
         blocks=blocks,
     )
-    return guide, fields["slug"][0]
+    return guide, {key: found[0] for key, found in fields.items()}
 
 
 def load_guides(directory: Path) -> dict[str, Guide]:
-    """Every ``*.md`` file in ``directory``, by slug, in file-name order.
+    """Every ``*.md`` file in ``directory``, by slug, in ``order`` (a newcomer's journey).
 
     Raises GuideError listing every problem in every file, so that one run of
     ``waypoint guides check`` shows them all.
@@ -415,11 +357,12 @@ def load_guides(directory: Path) -> dict[str, Guide]:
         raise GuideError([Problem(str(directory), None, "no such directory")])
     guides: dict[str, Guide] = {}
     files: dict[str, str] = {}
+    orders: dict[int, str] = {}  # two guides in one place would make the list's order arbitrary
     problems: list[Problem] = []
     for path in sorted(directory.glob("*.md")):
         source = str(path)
         try:
-            guide, line = _parse(path.read_text(encoding="utf-8"), source)
+            guide, lines = _parse(path.read_text(encoding="utf-8"), source)
         except UnicodeDecodeError:
             problems.append(Problem(source, None, "not UTF-8 text"))
             continue
@@ -428,15 +371,20 @@ def load_guides(directory: Path) -> dict[str, Guide]:
             continue
         if guide.slug in files:
             used = f"slug {guide.slug!r} is already used by {files[guide.slug]}"
-            problems.append(Problem(source, line, used))
+            problems.append(Problem(source, lines["slug"], used))
         elif guide.slug != path.stem:
-            problems.append(Problem(source, line, f"slug must match the file name ({path.stem})"))
+            reason = f"slug must match the file name ({path.stem})"
+            problems.append(Problem(source, lines["slug"], reason))
+        elif guide.order in orders:
+            used = f"order {guide.order} is already used by {orders[guide.order]}"
+            problems.append(Problem(source, lines["order"], used))
         else:
             guides[guide.slug] = guide
+            orders[guide.order] = path.name
         files.setdefault(guide.slug, path.name)
     if problems:
         raise GuideError(problems)
-    return guides
+    return dict(sorted(guides.items(), key=lambda item: item[1].order))
 
 
 Library = dict[str, Guide]  # the loaded guides by slug, as handlers receive them
