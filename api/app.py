@@ -10,6 +10,7 @@ from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.compression import CompressionConfig
 from litestar.di import NamedDependency, Provide
 from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
@@ -32,7 +33,13 @@ from api.routes import (
     trends,
     web,
 )
-from api.security import CrossSiteWriteMiddleware, current_user, header_hook
+from api.security import (
+    CrossSiteWriteMiddleware,
+    HeadAsGetMiddleware,
+    current_user,
+    header_hook,
+    require_json_body,
+)
 from api.settings import Settings
 from api.state import AppState, Clock, utc_now
 from api.store.db import Database
@@ -70,7 +77,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
         finally:
             await app_state.db.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
             crisis_resources,
@@ -97,7 +104,8 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
         },
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[CrossSiteWriteMiddleware],
+        middleware=[DefineMiddleware(CrossSiteWriteMiddleware, base_url=settings.base_url)],
+        before_request=require_json_body,
         before_send=[header_hook(settings)],
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
         # Level 9 costs ten times level 5 for a few percent smaller JSON (measured in bench/).
@@ -115,7 +123,24 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             log_exceptions="always",
             # Errors a person can act on are logged as one line, without a traceback.
-            disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422, 429, DomainError},
+            disable_stack_trace={
+                400,
+                401,
+                403,
+                404,
+                405,
+                409,
+                413,
+                415,
+                422,
+                429,
+                DomainError,
+                RecursionError,
+            },
         ),
         debug=False,
     )
+    # Route middleware runs after routing, which answers HEAD on a GET route with 405: HEAD is
+    # turned into GET in front of the router instead.
+    app.asgi_handler = HeadAsGetMiddleware(app.asgi_handler)
+    return app

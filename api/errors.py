@@ -8,10 +8,12 @@ Messages never echo the submitted values, so journal text cannot leak through an
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.exceptions import ValidationException
 from litestar.types import ExceptionHandlersMap
 
 from api.domain.errors import (
@@ -28,6 +30,36 @@ CONFLICT_DETAIL = (
     "This record was changed elsewhere. Here is the server's copy; "
     "send it again with its version to replace it."
 )
+
+
+QUOTED = re.compile(r"\s*'[^']*'")
+
+
+def rule_only(message: str) -> str:
+    """A validation message without the submitted value: msgspec quotes it (``Invalid enum
+    value 'x'``), so quoted text goes, and what is left is the rule."""
+    plain = QUOTED.sub("", message).strip()
+    if plain == "Invalid enum value":
+        return "is not one of the allowed values"
+    return plain
+
+
+def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    # Litestar's detail names the request URL, query string included; name the route instead.
+    route = request.scope.get("path_template") or "this route"
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    cleaned = [
+        {**item, "message": rule_only(str(item.get("message", "")))}
+        if isinstance(item, dict)
+        else item
+        for item in extra
+    ]
+    return _body(400, f"Validation failed for {request.method} {route}", extra=cleaned)
+
+
+def _too_deep(_: Request[Any, Any, Any], __: RecursionError) -> Response[Any]:
+    # msgspec refuses JSON nested deeper than the interpreter's recursion limit.
+    return _body(400, "The request body is nested too deeply.")
 
 
 def _body(status: int, detail: str, **more: Any) -> Response[Any]:
@@ -66,6 +98,8 @@ def _too_many(_: Request[Any, Any, Any], exc: TooManyAttempts) -> Response[Any]:
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    ValidationException: _validation,
+    RecursionError: _too_deep,
     InvalidField: _invalid_field,
     InvalidRows: _invalid_rows,
     NotFound: _not_found,

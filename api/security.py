@@ -18,7 +18,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.domain.accounts import User
@@ -120,16 +120,27 @@ CLEARED_SESSION_COOKIES = [
 # --- every response ---------------------------------------------------------------------------
 
 
-def is_cross_site(scope: Scope) -> bool:
+def origin_of(url: str) -> bytes:
+    """``scheme://host[:port]`` of a URL, as a browser writes it in an ``Origin`` header."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme.lower()}://{rest.split('/', 1)[0].lower()}".encode()
+
+
+def is_cross_site(scope: Scope, expected_origin: bytes | None) -> bool:
+    """True when a browser says the request came from another site. With ``base_url`` set, an
+    ``Origin`` must equal its scheme, host and port; without it, its host must be ``Host``."""
     headers = dict(scope["headers"])
     fetch_site = headers.get(b"sec-fetch-site")
-    if fetch_site is not None:
-        return fetch_site not in (b"same-origin", b"none")
+    if fetch_site is not None and fetch_site not in (b"same-origin", b"none"):
+        return True
     origin = headers.get(b"origin")
     if origin is None:
         return False
-    host = headers.get(b"host", b"")
-    return origin.split(b"://", 1)[-1] != host
+    if expected_origin is not None:
+        return origin.lower() != expected_origin
+    if fetch_site is not None:
+        return False  # the browser says same-origin; without base_url, Host may be a proxy's
+    return origin.split(b"://", 1)[-1] != headers.get(b"host", b"")
 
 
 def header_hook(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
@@ -167,10 +178,50 @@ def header_hook(settings: Settings) -> Callable[[Message, Scope], Awaitable[None
 class CrossSiteWriteMiddleware:
     """Refuses cookie-era writes that a browser marks as coming from another site."""
 
+    def __init__(self, app: ASGIApp, base_url: str = "") -> None:
+        self.app = app
+        self.expected_origin = origin_of(base_url) if base_url else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("method") in UNSAFE_METHODS and is_cross_site(scope, self.expected_origin):
+            raise PermissionDeniedException(CROSS_SITE)
+        await self.app(scope, receive, send)
+
+
+class HeadAsGetMiddleware:
+    """HEAD on every GET route: answered as the GET would be, with the body left out (RFC 9110
+    9.3.2), so headers and status are exactly the GET's."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("method") in UNSAFE_METHODS and is_cross_site(scope):
-            raise PermissionDeniedException(CROSS_SITE)
-        await self.app(scope, receive, send)
+        if scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        as_get: Any = {**scope, "method": "GET"}
+        await self.app(as_get, receive, without_body)
+
+
+JSON_ONLY = "Send the body as JSON (Content-Type: application/json)."
+
+
+async def require_json_body(request: Request[Any, Any, Any]) -> None:
+    """``before_request``: a route that takes a JSON body accepts only ``application/json``
+    (415 otherwise), so a form or text body never reaches the JSON decoder by accident."""
+    if "data" not in request.route_handler.parsed_fn_signature.parameters:
+        return
+    has_body = request.headers.get("content-length", "0") != "0" or (
+        "transfer-encoding" in request.headers
+    )
+    if not has_body:
+        return  # nothing to misread; the route answers a missing body itself
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        raise HTTPException(status_code=415, detail=JSON_ONLY)

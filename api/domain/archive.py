@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from api.domain.accounts import User, check_timezone
+from api.domain.dates import check_day
 from api.domain.errors import InvalidField
 from api.domain.kinds import KINDS, AssessmentOut, EntryOut, Kind, TreatmentOut
 
@@ -97,6 +98,7 @@ def profile_changes(user: User, account: ArchiveAccount) -> dict[str, Any]:
     if user.timezone == "UTC" and account.timezone != "UTC":
         check_timezone(account.timezone, field="account.timezone")
         changes["timezone"] = account.timezone
+    check_day("account.baseline_date", account.baseline_date)
     if user.baseline_date is None and account.baseline_date is not None:
         changes["baseline_date"] = account.baseline_date.isoformat()
     return changes

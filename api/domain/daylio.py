@@ -109,9 +109,16 @@ class _RowError(Exception):
 def stage_daylio(
     text: str, username: str, tz: ZoneInfo, now: datetime
 ) -> tuple[list[Staged], list[LineError]]:
-    """Every row of a Daylio CSV, validated; the errors carry the row's first line number."""
+    """Every row of a Daylio CSV, validated; the errors carry the row's first line number.
+
+    A file the csv module cannot read (a cell over its size limit, a NUL byte) stops at that
+    line with an error for it, since nothing after it can be trusted.
+    """
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip().lower() for name in next(reader, [])]
+    try:
+        header = [name.strip().lower() for name in next(reader, [])]
+    except csv.Error as exc:
+        return [], [LineError(1, "header", f"could not be read as CSV ({exc}).")]
     missing = [name for name in DAYLIO_REQUIRED if name not in header]
     if missing:
         message = f"is missing the column(s) {', '.join(missing)}; is this a Daylio export?"
@@ -119,18 +126,28 @@ def stage_daylio(
     staged: list[Staged] = []
     errors: list[LineError] = []
     line = reader.line_num + 1
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(LineError(line, "row", f"could not be read as CSV ({exc})."))
+            break
         first_line, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in cells):
             continue
-        row = dict(zip(header, cells, strict=False))
         try:
-            if len(cells) < len(header):
-                raise _RowError("row", f"has {len(cells)} columns; the header has {len(header)}.")
-            record_id, body = daylio_row(row, username)
-            staged.append(stage(ENTRY, body, record_id, tz, now))
-        except _RowError as exc:
-            errors.append(LineError(first_line, exc.field, exc.message))
-        except InvalidField as exc:
+            staged.append(_stage_row(header, cells, username, tz, now))
+        except (_RowError, InvalidField) as exc:
             errors.append(LineError(first_line, exc.field, exc.message))
     return staged, errors
+
+
+def _stage_row(
+    header: list[str], cells: list[str], username: str, tz: ZoneInfo, now: datetime
+) -> Staged:
+    if len(cells) < len(header):
+        raise _RowError("row", f"has {len(cells)} columns; the header has {len(header)}.")
+    record_id, body = daylio_row(dict(zip(header, cells, strict=False)), username)
+    return stage(ENTRY, body, record_id, tz, now)

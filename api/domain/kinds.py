@@ -23,6 +23,7 @@ import msgspec
 
 from api.domain import instruments
 from api.domain.crisis import Crisis
+from api.domain.dates import check_day
 from api.domain.errors import InvalidField
 from api.domain.instruments import InstrumentId
 
@@ -136,6 +137,7 @@ class EntryOut(EntryFields, omit_defaults=False):
 
 
 def prepare_entry(body: EntryPut, tz: ZoneInfo, now: datetime) -> Prepared:
+    check_day("day", body.day)
     tomorrow = now.astimezone(tz).date() + timedelta(days=1)
     if body.day > tomorrow:
         raise InvalidField("day", "must be no later than tomorrow in your time zone.")
@@ -182,6 +184,7 @@ class TreatmentOut(TreatmentFields, omit_defaults=False):
 
 
 def prepare_treatment(body: TreatmentPut, tz: ZoneInfo, now: datetime) -> Prepared:
+    check_day("at", body.at)
     # A session that happened cannot be in the future; a day of slack covers clock skew.
     if body.status == "done" and body.at > now + timedelta(days=1):
         raise InvalidField("at", "a done treatment cannot be in the future; plan it instead.")
@@ -222,6 +225,7 @@ class AssessmentOut(AssessmentStored, omit_defaults=False):
 
 
 def prepare_assessment(body: AssessmentPut, tz: ZoneInfo, now: datetime) -> Prepared:
+    check_day("taken_at", body.taken_at)
     spec = instruments.instrument(body.instrument)
     if len(body.answers) != len(spec.items):
         raise InvalidField(

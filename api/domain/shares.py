@@ -21,6 +21,7 @@ from uuid import uuid4
 
 import msgspec
 
+from api.domain.dates import check_day
 from api.domain.errors import InvalidField
 from api.domain.guides.format import Guide, Library
 from api.domain.trends import Summary
@@ -180,6 +181,9 @@ def _expiry(body: ShareCreate, now: datetime) -> datetime:
 
 def validate(body: ShareCreate, guides: Library, now: datetime, today: date) -> Row:
     """Check a new link's scope and expiry; the row to store (id and token come later)."""
+    for name, value in (("from", body.period_from), ("to", body.period_to)):
+        check_day(name, value)
+    check_day("expires_at", body.expires_at)
     slugs = list(dict.fromkeys(body.guides))
     for index, slug in enumerate(slugs):
         if slug not in guides:

@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from api.domain.accounts import Account, User, account_of, check_timezone
+from api.domain.dates import check_day
 from api.domain.errors import InvalidField, NotFound
 from api.domain.passwords import check_password, hash_password, needs_rehash
 from api.security import (
@@ -117,6 +118,7 @@ class AccountController(Controller):
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         if "timezone" in changes:
             check_timezone(changes["timezone"])
+        check_day("baseline_date", changes.get("baseline_date"))
         if changes.get("baseline_date") is not None:
             changes["baseline_date"] = changes["baseline_date"].isoformat()
         await app_state.db.write(users.set_profile, user.id, changes)

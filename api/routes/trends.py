@@ -9,6 +9,7 @@ from litestar import get
 from litestar.di import NamedDependency
 
 from api.domain.accounts import User
+from api.domain.dates import check_day
 from api.domain.errors import InvalidField
 from api.domain.trends import Trends, compute_trends
 from api.routes.records import EndDay, StartDay
@@ -21,6 +22,8 @@ MAX_DAYS = 366 * 20
 
 def period(user: User, start: date | None, end: date | None, clock: Clock) -> tuple[date, date]:
     """The requested days, defaulting to the last 90 days in the user's time zone."""
+    check_day("from", start, source="query")
+    check_day("to", end, source="query")
     today = clock().astimezone(user.tz).date()
     end = end or (today if start is None else max(today, start))
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)

@@ -24,6 +24,7 @@ import msgspec
 
 from api.domain.accounts import User
 from api.domain.archive import MAX_REPORTED, ConflictRef, ImportResult, Staged
+from api.domain.dates import check_day
 from api.domain.errors import InvalidField, NotFound, VersionConflict
 from api.domain.kinds import (
     KINDS,
@@ -196,8 +197,9 @@ class _Treatment(msgspec.Struct):
 class _Assessment(msgspec.Struct):
     instrument: str
     taken_at: datetime
-    total: int
-    band: str
+    # Stored assessments omit default values: a total of 0 (and its band) may be absent.
+    total: int = 0
+    band: str = "minimal"
 
 
 _entries = msgspec.json.Decoder(list[EntryPoint])
@@ -310,6 +312,8 @@ def import_staged(
 
 
 def day_range(start: date | None, end: date | None) -> tuple[str, str]:
+    check_day("from", start, source="query")
+    check_day("to", end, source="query")
     if start and end and start > end:
         raise InvalidField("to", "must be on or after 'from'.", source="query")
     return (start or date.min).isoformat(), (end or date.max).isoformat()

@@ -1,0 +1,211 @@
+"""Regression tests for the adversarial review (issue 11): each failed on the code before it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
+
+from api.app import create_app
+from api.domain.ratelimit import RateLimiter
+from api.settings import Settings
+from tests.conftest import ENTRY, TREATMENT, new_id
+
+Client = AsyncTestClient[Litestar]
+CANARY = "CANARY9f2e"
+EDGES = [date(1899, 12, 31), date(1900, 1, 1), date(2100, 12, 31), date(2101, 1, 1)]
+DAYLIO_HEADER = "full_date,date,weekday,time,mood,activities,note_title,note\n"
+
+
+def inside(day: date) -> bool:
+    return date(1900, 1, 1) <= day <= date(2100, 12, 31)
+
+
+# --- dates are bounded everywhere, so nothing stored can break trends, the PDF or a link ------
+
+
+async def test_record_dates_outside_1900_to_2100_are_refused_with_the_field(alice: Client) -> None:
+    def at(day: date) -> str:
+        return f"{day.isoformat()}T10:00:00+00:00"
+
+    low, first, last, high = EDGES
+    # Check-ins and questionnaires cannot be in the future anyway: only the lower edge is theirs.
+    for day, status in ((low, 400), (first, 201)):
+        entry = await alice.put(f"/api/entries/{new_id()}", json={**ENTRY, "day": day.isoformat()})
+        answers = {"instrument": "gad7", "answers": [0] * 7, "taken_at": at(day)}
+        assessment = await alice.put(f"/api/assessments/{new_id()}", json=answers)
+        for response, field in ((entry, "day"), (assessment, "taken_at")):
+            assert response.status_code == status, (day, field, response.text)
+            if status == 400:
+                assert response.json()["extra"][0]["key"] == field
+    for day, status in ((low, 400), (first, 201), (last, 201), (high, 400)):
+        planned = {**TREATMENT, "at": at(day), "status": "planned"}
+        response = await alice.put(f"/api/treatments/{new_id()}", json=planned)
+        assert response.status_code == status, (day, response.text)
+        if status == 400:
+            assert response.json()["extra"][0]["key"] == "at"
+    assert (await alice.get("/api/trends?from=1900-01-01&to=1900-03-01")).status_code == 200
+    pdf = await alice.get("/api/export/report.pdf?from=2100-10-01&to=2100-12-31")
+    assert pdf.status_code == 200
+
+
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(day=st.dates(min_value=date(1, 1, 2), max_value=date(9999, 12, 30)))
+async def test_every_date_parameter_answers_400_or_200_never_500(alice: Client, day: date) -> None:
+    text = day.isoformat()
+    routes = [
+        ("GET", f"/api/trends?from={text}"),
+        ("GET", f"/api/trends?to={text}"),
+        ("GET", f"/api/entries?from={text}&to={text}"),
+        ("GET", f"/api/treatments?to={text}"),
+        ("GET", f"/api/export/entries.csv?from={text}"),
+        ("GET", f"/api/export/report.pdf?to={text}"),
+        ("GET", f"/api/export/fhir?from={text}"),
+    ]
+    for method, url in routes:
+        response = await alice.request(method, url)
+        assert response.status_code in (200, 400), (url, response.status_code)
+        if response.status_code == 400:
+            assert response.json()["extra"][0]["key"] in ("from", "to"), url
+    baseline = await alice.patch("/api/account", json={"baseline_date": text})
+    assert baseline.status_code == (200 if inside(day) else 400)
+    assert (await alice.get("/api/trends")).status_code == 200
+    share = await alice.post(
+        "/api/shares", json={"audience": "clinician", "from": text, "to": "2026-11-01"}
+    )
+    assert share.status_code in (201, 400)
+    await alice.patch("/api/account", json={"baseline_date": None})
+
+
+# --- hostile bodies get 4xx --------------------------------------------------------------------
+
+
+async def test_deeply_nested_json_is_a_400(alice: Client) -> None:
+    nested = "[" * 100_000 + "]" * 100_000
+    response = await alice.put(
+        f"/api/entries/{new_id()}", content=nested, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+
+
+async def test_a_daylio_cell_over_the_csv_limit_is_a_400_naming_the_line(alice: Client) -> None:
+    rows = "2026-01-01,x,y,10:00,good,,,ok\n" + "2026-01-02,x,y,10:00,good,,," + "a" * 200_000
+    response = await alice.post(
+        "/api/import/daylio",
+        content=DAYLIO_HEADER + rows + "\n",
+        headers={"content-type": "text/csv"},
+    )
+    assert response.status_code == 400
+    assert response.json()["extra"][0]["line"] == 3
+    assert (await alice.get("/api/entries")).json() == []  # nothing from the file
+
+
+async def test_a_json_route_refuses_another_content_type(alice: Client) -> None:
+    body = msgspec.json.encode(ENTRY)
+    for media_type in ("text/plain", "application/x-www-form-urlencoded", "text/csv"):
+        response = await alice.put(
+            f"/api/entries/{new_id()}", content=body, headers={"content-type": media_type}
+        )
+        assert response.status_code == 415, media_type
+    ok = await alice.put(
+        f"/api/entries/{new_id()}",
+        content=body,
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
+    assert ok.status_code == 201
+    assert (await alice.get("/api/entries")).json()[0]["id"] == ok.json()["id"]
+
+
+async def test_no_error_repeats_the_submitted_value(alice: Client) -> None:
+    attempts = [
+        alice.put(f"/api/treatments/{new_id()}", json={**TREATMENT, "kind": CANARY}),
+        alice.put(f"/api/treatments/{new_id()}", json={**TREATMENT, "status": CANARY}),
+        alice.patch("/api/account", json={"timezone": CANARY}),
+        alice.get(f"/api/guides/search?q={CANARY * 40}"),
+        alice.get(f"/api/assessments?instrument={CANARY}"),
+        alice.get(f"/api/treatments?status={CANARY}"),
+        alice.get(f"/api/entries?from={CANARY}"),
+        alice.put(f"/api/entries/{new_id()}", json={**ENTRY, "mood": CANARY}),
+    ]
+    for attempt in attempts:
+        response = await attempt
+        assert 400 <= response.status_code < 500
+        assert CANARY not in response.text
+        assert response.json()["extra"][0]["key"]  # the field is named
+
+
+# --- origins and methods ---------------------------------------------------------------------
+
+
+async def test_the_origin_must_match_base_url_when_one_is_set(tmp_path: Path) -> None:
+    settings = Settings(db_path=tmp_path / "w.sqlite3", base_url="https://waypoint.example.org")
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        body = {"username": "sam", "password": "a long passphrase"}
+        for origin in ("http://waypoint.example.org", "https://waypoint.example.org:8443"):
+            refused = await client.post("/api/account", json=body, headers={"origin": origin})
+            assert refused.status_code == 403, origin
+        same = {"origin": "https://waypoint.example.org", "sec-fetch-site": "same-origin"}
+        assert (await client.post("/api/account", json=body, headers=same)).status_code == 201
+
+
+def get_routes(app: Litestar) -> list[str]:
+    return sorted(
+        route.path
+        for route in app.routes
+        if isinstance(route, HTTPRoute) and "GET" in route.methods and "{" not in route.path
+    )
+
+
+async def test_head_works_on_every_get_route(app: Litestar, alice: Client) -> None:
+    paths = get_routes(app)
+    assert "/api/entries" in paths
+    assert "/healthz" in paths
+    for path in paths:
+        get, head = await alice.get(path), await alice.head(path)
+        assert head.status_code == get.status_code, path
+        assert head.content == b"", path
+        assert head.headers.get("content-type") == get.headers.get("content-type"), path
+
+
+# --- bounded memory --------------------------------------------------------------------------
+
+
+def test_the_rate_limiter_forgets_expired_keys() -> None:
+    now = [0.0]
+    limiter = RateLimiter(attempts=3, window_seconds=60, clock=lambda: now[0])
+    for address in range(5000):
+        limiter.hit(f"client:{address}")
+    assert limiter.size() == 5000
+    now[0] = 61.0
+    limiter.hit("client:late")
+    assert limiter.size() == 1  # every expired key went at the next sweep
+
+
+def test_the_rate_limiter_still_limits_after_a_sweep() -> None:
+    now = [0.0]
+    limiter = RateLimiter(attempts=2, window_seconds=60, clock=lambda: now[0])
+    limiter.hit("a")
+    limiter.hit("a")
+    now[0] = 30.0
+    limiter.hit("b")
+    errors: list[Any] = []
+    try:
+        limiter.check("a")
+    except Exception as exc:  # the limiter's domain error
+        errors.append(exc)
+    assert len(errors) == 1
+    assert re.search("Too many", str(errors[0]))
+    now[0] += timedelta(seconds=31).total_seconds()
+    limiter.check("a")  # the window has passed
