@@ -25,6 +25,24 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
+def claim_port(host: str, port: int) -> int:
+    """The port to listen on (0 picks a free one); exit with a clear message when another
+    process holds it. The probe binds without SO_REUSEPORT, so it fails even against a server
+    that shares its port with others: a second ``waypoint serve`` never silently joins one."""
+    probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        probe.bind((host, port))
+    except OSError as exc:
+        raise SystemExit(
+            f"Cannot listen on {host}:{port}: {exc.strerror}. Another program (perhaps another "
+            "Waypoint) is using it; stop it or choose another port with --port."
+        ) from None
+    finally:
+        chosen = probe.getsockname()[1] if probe.fileno() != -1 else port
+        probe.close()
+    return int(chosen)
+
+
 def serve(settings: Settings) -> None:
     import uvloop
     from granian.constants import Interfaces
@@ -32,11 +50,7 @@ def serve(settings: Settings) -> None:
 
     from api.app import create_app
 
-    if settings.port == 0:  # pick a free port so we can print the real address
-        probe = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
-        probe.bind((settings.host, 0))
-        settings = msgspec.structs.replace(settings, port=probe.getsockname()[1])
-        probe.close()
+    settings = msgspec.structs.replace(settings, port=claim_port(settings.host, settings.port))
     app = create_app(settings)
     server = Server(
         app,

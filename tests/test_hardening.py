@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import msgspec
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -19,6 +22,7 @@ from api.app import create_app
 from api.domain.ratelimit import RateLimiter
 from api.settings import Settings
 from tests.conftest import ENTRY, TREATMENT, new_id
+from tests.server import ServerProcess
 
 Client = AsyncTestClient[Litestar]
 CANARY = "CANARY9f2e"
@@ -209,3 +213,21 @@ def test_the_rate_limiter_still_limits_after_a_sweep() -> None:
     assert re.search("Too many", str(errors[0]))
     now[0] += timedelta(seconds=31).total_seconds()
     limiter.check("a")  # the window has passed
+
+
+# --- the port is ours or we stop -------------------------------------------------------------
+
+
+def test_a_second_server_on_a_taken_port_exits_with_a_clear_message(tmp_path: Path) -> None:
+    with ServerProcess(tmp_path / "one.sqlite3") as first:
+        port = first.url.rsplit(":", 1)[1]
+        second = subprocess.run(
+            [sys.executable, "-m", "api", "serve", "--port", port, "--db", str(tmp_path / "2.db")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert second.returncode != 0
+        assert f"Cannot listen on 127.0.0.1:{port}" in second.stderr
+        assert httpx.get(first.url + "/healthz").status_code == 200
