@@ -62,12 +62,13 @@ async def current_user(
         raise NotAuthorizedException(NOT_LOGGED_IN)
     digest = secret_hash(secret)
     now = app_state.clock().timestamp()
+    epoch = cache.epoch  # a log-out during the awaits below voids what they read
     row = cache.get(digest, now)
     if row is None:
         row = await app_state.db.read(find_session, digest)
         if row is None:
             raise NotAuthorizedException(NOT_LOGGED_IN)
-        cache.put(digest, row, now)
+        cache.put(digest, row, now, epoch)
     created_at, last_seen_at, public_id, *account = row
     if (
         now - last_seen_at > settings.session_idle_minutes * 60
@@ -77,8 +78,10 @@ async def current_user(
         await app_state.db.write(delete_session, digest)
         raise NotAuthorizedException("Your session has ended. Please log in again.")
     if now - last_seen_at > TOUCH_EVERY_SECONDS:
-        await app_state.db.write(touch_session, digest, now)
-        cache.put(digest, (created_at, now, public_id, *account), now)
+        if not await app_state.db.write(touch_session, digest, now):
+            cache.forget_user(account[0])
+            raise NotAuthorizedException(NOT_LOGGED_IN)
+        cache.put(digest, (created_at, now, public_id, *account), now, epoch)
     return user_from_row(account, public_id)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from litestar.testing import AsyncTestClient
 from api.app import create_app
 from api.domain.ratelimit import RateLimiter
 from api.settings import Settings
+from api.store.sessions import SessionCache
 from tests.conftest import ENTRY, TREATMENT, new_id
 from tests.server import ServerProcess
 
@@ -231,3 +233,47 @@ def test_a_second_server_on_a_taken_port_exits_with_a_clear_message(tmp_path: Pa
         assert second.returncode != 0
         assert f"Cannot listen on 127.0.0.1:{port}" in second.stderr
         assert httpx.get(first.url + "/healthz").status_code == 200
+
+
+# --- sessions end at once --------------------------------------------------------------------
+
+
+async def test_ending_a_session_while_it_is_in_use_always_wins(tmp_path: Path) -> None:
+    """Another device's request in flight when its session is ended must not put the session
+    back in the cache (it would keep working for the cache's 30 seconds)."""
+    now = [datetime(2026, 11, 20, 12, 0, tzinfo=UTC)]
+    app = create_app(Settings(db_path=tmp_path / "w.sqlite3"), clock=lambda: now[0])
+    account = {"username": "sam", "password": "a long passphrase"}
+    async with AsyncTestClient(app=app) as client:
+        assert (await client.post("/api/account", json=account)).status_code == 201
+        for _ in range(10):
+            devices = []
+            for _ in range(2):
+                client.cookies.clear()
+                assert (await client.post("/api/session", json=account)).status_code == 200
+                devices.append({"cookie": f"waypoint_session={client.cookies['waypoint_session']}"})
+            client.cookies.clear()
+            phone, laptop = devices
+            sessions = (await client.get("/api/account/sessions", headers=laptop)).json()
+            (laptop_id,) = [each["id"] for each in sessions if each["current"]]
+            assert (await client.get("/api/account", headers=laptop)).status_code == 200
+            now[0] += timedelta(seconds=61)  # the laptop's next request touches its session
+            assert (await client.get("/api/account", headers=phone)).status_code == 200
+            ended, _ = await asyncio.gather(
+                client.delete(f"/api/account/sessions/{laptop_id}", headers=phone),
+                client.get("/api/account", headers=laptop),
+            )
+            assert ended.status_code == 204
+            assert (await client.get("/api/account", headers=laptop)).status_code == 401
+            await client.delete("/api/session", headers=phone)
+
+
+def test_a_session_read_before_a_log_out_is_never_cached_after_it() -> None:
+    cache = SessionCache()
+    row = (0.0, 0.0, "public", 7, "sam", "", "UTC", None, "2026-01-01")
+    epoch = cache.epoch  # a request reads (or touches) the session ...
+    cache.forget_user(7)  # ... the session ends meanwhile ...
+    cache.put(b"digest", row, 1.0, epoch)  # ... and what the request read arrives late
+    assert cache.get(b"digest", 1.0) is None
+    cache.put(b"digest", row, 1.0, cache.epoch)
+    assert cache.get(b"digest", 1.0) == row

@@ -76,8 +76,12 @@ def find_session(conn: sqlite3.Connection, digest: bytes) -> tuple[Any, ...] | N
     return row
 
 
-def touch_session(conn: sqlite3.Connection, digest: bytes, now: float) -> None:
-    conn.execute("UPDATE sessions SET last_seen_at = ? WHERE secret_hash = ?", (now, digest))
+def touch_session(conn: sqlite3.Connection, digest: bytes, now: float) -> bool:
+    """Note the session's use; False if it no longer exists (ended meanwhile)."""
+    cursor = conn.execute(
+        "UPDATE sessions SET last_seen_at = ? WHERE secret_hash = ?", (now, digest)
+    )
+    return cursor.rowcount > 0
 
 
 def delete_session(conn: sqlite3.Connection, digest: bytes) -> None:
@@ -94,11 +98,16 @@ class SessionCache:
     Every change to a session or its account goes through ``forget_user`` (log-out, password
     change, profile edit, account deletion), so the cache never answers with stale data; entries
     also expire after ``CACHE_SECONDS`` as a safety net for changes made by another process.
+
+    Deletion always wins over a request still in flight: ``forget_user`` moves ``epoch``, and a
+    ``put`` made with the epoch read before its database round trip is dropped when a forget
+    happened meanwhile, so a row read (or touched) just before a log-out is never re-cached.
     """
 
     def __init__(self) -> None:
         self._rows: dict[bytes, tuple[float, tuple[Any, ...]]] = {}
         self._by_user: dict[int, set[bytes]] = {}
+        self.epoch = 0
 
     def get(self, digest: bytes, now: float) -> tuple[Any, ...] | None:
         found = self._rows.get(digest)
@@ -106,7 +115,10 @@ class SessionCache:
             return None
         return found[1]
 
-    def put(self, digest: bytes, row: tuple[Any, ...], now: float) -> None:
+    def put(self, digest: bytes, row: tuple[Any, ...], now: float, epoch: int) -> None:
+        """Cache a row read when ``epoch`` was current; dropped if a forget came since."""
+        if epoch != self.epoch:
+            return
         if len(self._rows) > 100_000:
             self._rows.clear()
             self._by_user.clear()
@@ -114,5 +126,6 @@ class SessionCache:
         self._by_user.setdefault(row[3], set()).add(digest)
 
     def forget_user(self, user_id: int) -> None:
+        self.epoch += 1
         for digest in self._by_user.pop(user_id, ()):
             self._rows.pop(digest, None)
