@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.conftest import ENTRY, PASSWORD, new_id, register, use_session
+from tests.helpers import ENTRY, PASSWORD, new_id, register, use_session
 
 Client = AsyncTestClient[Litestar]
 

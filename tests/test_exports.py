@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 from api import exports, fhir
 from api.app import create_app
 from api.settings import Settings
-from tests.conftest import new_id, register
+from tests.helpers import new_id, register
 
 Client = AsyncTestClient[Litestar]
 NOW = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)

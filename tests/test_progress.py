@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import ENTRY, TREATMENT, new_id
+from tests.helpers import ENTRY, TREATMENT, new_id
 
 Client = AsyncTestClient[Litestar]
 PERIOD = {"from": "2026-11-01", "to": "2026-11-20"}

@@ -8,7 +8,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import ENTRY, TREATMENT, new_id
+from tests.helpers import ENTRY, TREATMENT, new_id
 
 Client = AsyncTestClient[Litestar]
 PHQ9 = {

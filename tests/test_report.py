@@ -17,7 +17,7 @@ from api.report import chart_box, latin1, render_report
 from api.settings import Settings
 from api.treatments import TreatmentOut
 from api.trends import AssessmentPoint, EntryPoint, TreatmentPoint, Trends, compute_trends
-from tests.conftest import new_id, register
+from tests.helpers import new_id, register
 
 Client = AsyncTestClient[Litestar]
 TZ = ZoneInfo("Europe/Paris")

@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.conftest import ENTRY, PASSWORD, TREATMENT, new_id, register
+from tests.helpers import ENTRY, PASSWORD, TREATMENT, new_id, register
 
 Client = AsyncTestClient[Litestar]
 

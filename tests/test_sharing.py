@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
-from tests.conftest import new_id
+from tests.helpers import new_id
 
 Client = AsyncTestClient[Litestar]
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # 07:00 in New York, alice's zone

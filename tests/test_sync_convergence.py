@@ -52,7 +52,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
-from tests.conftest import PASSWORD, empty_journal
+from tests.helpers import PASSWORD, empty_journal
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import SCREENSHOTS, api_json, new_context, register, seed_journal
+from tests.helpers import SCREENSHOTS, api_json, new_context, seed_journal, sign_up
 
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
@@ -37,7 +37,7 @@ def signed_in(browser: Browser, server: str) -> Iterator[dict[str, Any]]:
     """One account with six weeks of data and a family link; its cookies for each test."""
     context = new_context(browser, server)
     page = context.new_page()
-    register(page)
+    sign_up(page)
     seed_journal(page)
     link = api_json(
         page,

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 from playwright.sync_api import Browser, Request, expect
 
-from tests.e2e.conftest import new_context, wait_for_service_worker
+from tests.helpers import new_context, wait_for_service_worker
 
 BUDGET = 100 * 1000  # bytes, compressed
 

@@ -16,7 +16,7 @@ import httpx
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from api.settings import PROJECT_DIR
-from tests.e2e.conftest import new_context, wait_for_service_worker
+from tests.helpers import new_context, wait_for_service_worker
 from tests.server import READY_PREFIX
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, Response, expect
 
-from tests.e2e.conftest import api_json, new_context, register, unique
-from tests.e2e.test_checkin import check_in
+from tests.helpers import api_json, check_in, new_context, sign_up, unique
 
 CHOSEN = "for-family-how-to-help"
 
@@ -17,7 +16,7 @@ def guide_titles(page: Page) -> dict[str, str]:
 def test_family_link_shows_guides_and_schedule_but_no_journal(
     page: Page, browser: Browser, server: str
 ) -> None:
-    register(page)
+    sign_up(page)
     canary = unique("CANARY")
     check_in(page, 3, note=f"journal {canary}")
     expect(page.get_by_role("status")).to_have_text("Check-in saved.")

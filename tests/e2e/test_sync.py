@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.e2e.conftest import (
+from tests.helpers import (
     PASSWORD,
     api_json,
+    check_in,
     new_context,
-    register,
+    sign_up,
     unique,
     wait_for_service_worker,
 )
-from tests.e2e.test_checkin import check_in
 
 
 def entries_with_note(page: Page, note: str) -> list[dict]:
@@ -22,7 +22,7 @@ def entries_with_note(page: Page, note: str) -> list[dict]:
 
 
 def test_offline_checkin_is_kept_and_synced_once(page: Page, context: BrowserContext) -> None:
-    register(page)
+    sign_up(page)
     wait_for_service_worker(page)
     note = unique("offline-note")
 
@@ -49,7 +49,7 @@ def test_lost_response_is_retried_without_a_duplicate(browser: Browser, server: 
     """The server stores the check-in but the answer never arrives; the retry must not duplicate."""
     context = new_context(browser, server, service_workers="block")
     page = context.new_page()
-    register(page)
+    sign_up(page)
     note = unique("lost-answer")
     dropped: list[str] = []
 
@@ -80,7 +80,7 @@ def test_conflict_keeps_both_versions_until_the_person_chooses(
 ) -> None:
     phone = new_context(browser, server)
     page = phone.new_page()
-    username = register(page)
+    username = sign_up(page)
     page.get_by_role("link", name="Treatments").click()
     page.get_by_label("is planned").check()
     page.get_by_label("Date and time").fill("2031-05-06T10:00")
@@ -130,7 +130,7 @@ def test_conflict_keeps_both_versions_until_the_person_chooses(
 def test_second_device_catches_up(browser: Browser, server: str) -> None:
     phone = new_context(browser, server)
     page = phone.new_page()
-    username = register(page)
+    username = sign_up(page)
     note = unique("from-the-phone")
     check_in(page, 8, note=note)
     expect(page.get_by_role("status")).to_have_text("Check-in saved.")
