@@ -23,7 +23,6 @@ import resource
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +34,12 @@ PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 class RequestSpec(msgspec.Struct, kw_only=True):
     """One kind of request in a plan's mix. ``kind``: get, or put_entry (a new check-in each
-    time, on a day drawn from ``days``), or put_same (one fixed PUT, a replay)."""
+    time, on a day drawn from ``days``)."""
 
     kind: str = "get"
     path: str = "/healthz"
     weight: int = 1
     days: list[str] = []
-    body: str = ""
     cookie: str = ""  # this request's session secret, instead of the connection's
     paths: list[str] = []  # for "get": cycle through these instead of ``path`` (cache-cold)
 
@@ -137,12 +135,6 @@ def chunked_end(buf: bytes | bytearray, start: int) -> int:
             return -1
 
 
-class Response(msgspec.Struct):
-    status: int
-    head: bytes
-    body: bytes
-
-
 class Connection(asyncio.Protocol):
     """One keep-alive connection: send, wait for the whole response, call back, repeat."""
 
@@ -152,7 +144,6 @@ class Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.buf = bytearray()
         self.sent_at = 0.0
-        self.meta: Any = None
         self.busy = False
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -161,13 +152,13 @@ class Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.busy:
-            self.owner.failed(self, exc or ConnectionResetError("closed by server"))
+            self.owner.failed(exc or ConnectionResetError("closed by server"))
         self.busy = False
         if not self.closed.done():
             self.closed.set_result(None)
 
     def send(self) -> None:
-        request, self.meta = self.owner.next_request(self)
+        request = self.owner.next_request(self)
         self.busy = True
         self.sent_at = time.perf_counter()
         assert self.transport is not None
@@ -195,10 +186,9 @@ class Connection(asyncio.Protocol):
             else:
                 total = end + 4
             status = int(head[9:12])
-            body = bytes(buf[end + 4 : total]) if self.owner.keep_bodies else b""
             del buf[:total]
             self.busy = False
-            self.owner.completed(self, Response(status, head, body), time.perf_counter())
+            self.owner.completed(self, status, time.perf_counter())
 
 
 class Round:
@@ -213,13 +203,10 @@ class Round:
 
 
 class Load:
-    """Drives connections; subclasses (or ``on_response``) decide what to send and keep."""
+    """Drives a plan's connections: what each sends next, and what came back when."""
 
-    keep_bodies = False
-
-    def __init__(self, plan: Plan, on_response: Callable[..., None] | None = None) -> None:
+    def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.on_response = on_response
         self.running = False
         self.idle: asyncio.Event | None = None
         self.round: Round | None = None
@@ -243,7 +230,7 @@ class Load:
 
     # --- what to send ----------------------------------------------------------------------
 
-    def next_request(self, conn: Connection) -> tuple[bytes, Any]:
+    def next_request(self, conn: Connection) -> bytes:
         spec = self.mix[self.mix_index]
         self.mix_index = (self.mix_index + 1) % len(self.mix)
         cookie = self.cookie_headers[conn.index % len(self.cookie_headers)]
@@ -254,14 +241,10 @@ class Load:
             if spec.paths:
                 self.counter += 1
                 path = spec.paths[self.counter % len(spec.paths)]
-            return b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.base_headers + cookie + (
-                b"\r\n"
-            ), None
+            return b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.base_headers + cookie + b"\r\n"
         if spec.kind == "put_entry":
             record_id, body = self.new_entry(spec)
-            return self.put(spec.path + record_id, body, cookie), (record_id, body)
-        if spec.kind == "put_same":
-            return self.put(spec.path, spec.body.encode(), cookie), None
+            return self.put(spec.path + record_id, body, cookie)
         raise ValueError(spec.kind)
 
     def put(self, path: str, body: bytes, cookie: bytes) -> bytes:
@@ -298,25 +281,23 @@ class Load:
 
     # --- bookkeeping -------------------------------------------------------------------------
 
-    def completed(self, conn: Connection, response: Response, now: float) -> None:
+    def completed(self, conn: Connection, status: int, now: float) -> None:
         latency = now - conn.sent_at
         current = self.round
         if current is not None:
             current.latencies.append(latency)
-            current.statuses[response.status] = current.statuses.get(response.status, 0) + 1
+            current.statuses[status] = current.statuses.get(status, 0) + 1
             current.per_connection[conn.index] += 1
-            if response.status >= 400:
+            if status >= 400:
                 current.errors += 1
             if latency > self.max_latency:
                 self.max_latency = latency
-        if self.on_response is not None:
-            self.on_response(conn.meta, response)
         if self.running:
             conn.send()
         elif self.idle is not None and not any(c.busy for c in self.connections):
             self.idle.set()
 
-    def failed(self, conn: Connection, exc: BaseException) -> None:
+    def failed(self, exc: BaseException) -> None:
         name = type(exc).__name__
         self.request_errors[name] = self.request_errors.get(name, 0) + 1
         if self.round is not None:
@@ -377,7 +358,7 @@ class Load:
         machine = machine_busy_seconds() - current.machine
         latencies = sorted(current.latencies)
         count = len(latencies)
-        result = {
+        result: dict[str, Any] = {
             "requests": count,
             "seconds": elapsed,
             "rps": count / elapsed,
@@ -419,40 +400,6 @@ class Load:
         await self.close(grace=max(10.0, self.plan.stall_seconds * 2))
         return self.summary(rounds)
 
-    async def pause(self, grace: float = 10.0) -> None:
-        """Stop sending and wait for the answers in flight; connections stay open."""
-        self.running = False
-        self.idle = asyncio.Event()
-        if any(c.busy for c in self.connections):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.idle.wait(), grace)
-        self.idle = None
-
-
-async def run_alternating(plans: list[Plan]) -> list[dict[str, Any]]:
-    """A/B(/C...) rounds: each plan (usually one server each) runs in turn, round after round,
-    so that a slow drift in the machine's load hits every plan alike. ``rounds``, ``duration``
-    and ``warmup`` come from the first plan; the warm-up is repeated before every round."""
-    loads = [Load(plan) for plan in plans]
-    for load in loads:
-        await load.connect()
-    results: list[list[dict[str, Any]]] = [[] for _ in loads]
-    first = plans[0]
-    for number in range(first.rounds):
-        order = list(range(len(loads)))
-        if number % 2:
-            order.reverse()
-        for index in order:
-            load = loads[index]
-            await load.connect()  # servers close keep-alive connections idle for a few seconds
-            load.start()
-            await asyncio.sleep(first.warmup)
-            results[index].append(await load.measure_round())
-            await load.pause()
-    for load in loads:
-        await load.close(grace=1.0)
-    return [load.summary(rounds) for load, rounds in zip(loads, results, strict=True)]
-
 
 def install_uvloop() -> str:
     try:
@@ -469,10 +416,6 @@ def main(argv: list[str] | None = None) -> int:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     loop_name = install_uvloop()
-    if text.lstrip().startswith("["):  # several plans: alternating rounds
-        plans = msgspec.json.decode(text, type=list[Plan])
-        print(json.dumps({"plans": asyncio.run(run_alternating(plans)), "loop": loop_name}))
-        return 0
     plan = msgspec.json.decode(text, type=Plan)
     result = asyncio.run(Load(plan).run())
     result["loop"] = loop_name

@@ -181,10 +181,10 @@ class SessionCookie:
     credentials, which ``ignored_auth`` needs). Some cases are generated while tests are
     collected, before the app runs, so the value is a placeholder until the request is sent."""
 
-    def get(self, case: Case, ctx: schemathesis.AuthContext) -> str:
+    def get(self, _case: Case, _ctx: schemathesis.AuthContext) -> str:
         return PLACEHOLDER
 
-    def set(self, case: Case, data: str, ctx: schemathesis.AuthContext) -> None:
+    def set(self, case: Case, data: str, _ctx: schemathesis.AuthContext) -> None:
         case.cookies = {**(case.cookies or {}), COOKIE: data}
 
 
@@ -233,12 +233,13 @@ def test_deleted_records_stay_deleted(session: Session) -> None:
             self,
             response: schemathesis.Response,
             case: Case,
-            additional_checks: Any = None,
+            additional_checks: list[schemathesis.CheckFunction] | None = None,
             **kwargs: Any,
         ) -> None:
             case.validate_response(
                 response,
                 checks=[not_a_server_error, response_schema_conformance, use_after_free],
+                additional_checks=additional_checks,
                 transport_kwargs=kwargs or None,
                 recorder=self.recorder,
             )

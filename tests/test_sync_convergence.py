@@ -186,7 +186,8 @@ class ServerModel:
             if stored is None:  # a tombstone, and nothing of the deleted record
                 assert current == {"id": record_id, "version": version, "deleted": True}
             else:
-                assert current["version"] == version and content_of(current) == stored
+                assert current["version"] == version
+                assert content_of(current) == stored
         elif status in (200, 201):
             assert response.json()["version"] == version
             assert content_of(response.json()) == self.records[record_id][1]

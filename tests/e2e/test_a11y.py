@@ -3,7 +3,6 @@ screenshot saved to tests/e2e/screenshots/ for a person to look at."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,7 +32,7 @@ SCHEMES = ["light", "dark"]
 
 
 @pytest.fixture(scope="module")
-def signed_in(browser: Browser, server: str) -> Iterator[dict[str, Any]]:
+def signed_in(browser: Browser, server: str) -> dict[str, Any]:
     """One account with six weeks of data and a family link; its cookies for each test."""
     context = new_context(browser, server)
     page = context.new_page()
@@ -48,7 +47,7 @@ def signed_in(browser: Browser, server: str) -> Iterator[dict[str, Any]]:
     assert link["status"] == 201, link
     state = context.storage_state()
     context.close()
-    yield {"state": state, "family_url": link["body"]["url"]}
+    return {"state": state, "family_url": link["body"]["url"]}
 
 
 def check(page: Page, name: str) -> None:

@@ -38,6 +38,7 @@ def test_page_is_controlled_by_the_service_worker(page: Page) -> None:
 def test_manifest_has_what_install_needs(page: Page, server: str) -> None:
     page.goto("/")
     href = page.locator('link[rel="manifest"]').get_attribute("href")
+    assert href is not None
     response = httpx.get(server + href)
     assert response.headers["content-type"].startswith("application/manifest+json")
     manifest = response.json()
@@ -45,11 +46,13 @@ def test_manifest_has_what_install_needs(page: Page, server: str) -> None:
     assert manifest["short_name"]
     assert manifest["start_url"] == "/"
     assert manifest["display"] == "standalone"
-    assert manifest["theme_color"].startswith("#") and manifest["background_color"].startswith("#")
-    sizes = {}
+    assert manifest["theme_color"].startswith("#")
+    assert manifest["background_color"].startswith("#")
+    sizes: dict[str, set[int]] = {}
     for icon in manifest["icons"]:
         image = httpx.get(server + icon["src"])
-        assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+        assert image.status_code == 200
+        assert image.headers["content-type"] == "image/png"
         width, height = png_size(image.content)
         assert icon["sizes"] == f"{width}x{height}"
         sizes.setdefault(icon.get("purpose", "any"), set()).add(width)
@@ -148,7 +151,8 @@ def test_assets_are_versioned_cached_and_compressed(server: str) -> None:
     assert html.headers["content-encoding"] == "gzip"
     assert "accept-encoding" in html.headers["vary"].lower()
     assert "__V__" not in html.text
-    assert 'src="/v/' in html.text and 'href="/v/' in html.text
+    assert 'src="/v/' in html.text
+    assert 'href="/v/' in html.text
 
     script = html.text.split('<script type="module" src="', 1)[1].split('"', 1)[0]
     raw = httpx.get(server + script, headers={"Accept-Encoding": "gzip"}, follow_redirects=False)

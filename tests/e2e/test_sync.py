@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.helpers import (
@@ -15,7 +17,7 @@ from tests.helpers import (
 )
 
 
-def entries_with_note(page: Page, note: str) -> list[dict]:
+def entries_with_note(page: Page, note: str) -> list[dict[str, Any]]:
     response = api_json(page, "/api/entries")
     assert response["status"] == 200, response
     return [e for e in response["body"] if e["note"] == note]
