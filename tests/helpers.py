@@ -140,6 +140,13 @@ def sign_up(page: Page, username: str | None = None) -> str:
     return username
 
 
+def log_in(page: Page, username: str) -> None:
+    """Fill the Log in screen's form and submit it."""
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
 def check_in(page: Page, mood: int, note: str = "") -> None:
     """Save a check-in from the Today screen."""
     scale = page.get_by_role("group", name="How is your mood right now?")

@@ -3,6 +3,8 @@ screenshot saved to tests/e2e/screenshots/ for a person to look at."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -65,6 +67,16 @@ def check(page: Page, name: str) -> None:
     assert not problems, f"{name}:\n" + "\n".join(problems)
 
 
+@contextlib.contextmanager
+def opened(browser: Browser, server: str, scheme: str, **options: Any) -> Iterator[Page]:
+    """A page in a fresh browser context in this colour scheme; the context closes after."""
+    context = new_context(browser, server, color_scheme=scheme, **options)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 def settle(page: Page) -> None:
     expect(page.locator('#main [aria-busy="true"]')).to_have_count(0)
     page.wait_for_load_state("networkidle")
@@ -81,50 +93,42 @@ def test_screen(
     title: str | None,
     scheme: str,
 ) -> None:
-    context = new_context(browser, server, storage_state=signed_in["state"], color_scheme=scheme)
-    page = context.new_page()
-    page.goto("/" + route)
-    heading = page.get_by_role("heading", level=1)
-    expect(heading).to_be_visible()
-    if title:
-        expect(heading).to_have_text(title)
-    settle(page)
-    if name == "trends":
-        expect(page.locator("svg.chart circle.mood").first).to_be_attached()
-    check(page, f"{name}-{scheme}")
-    context.close()
+    with opened(browser, server, scheme, storage_state=signed_in["state"]) as page:
+        page.goto("/" + route)
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_be_visible()
+        if title:
+            expect(heading).to_have_text(title)
+        settle(page)
+        if name == "trends":
+            expect(page.locator("svg.chart circle.mood").first).to_be_attached()
+        check(page, f"{name}-{scheme}")
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_login_screen(browser: Browser, server: str, scheme: str) -> None:
-    context = new_context(browser, server, color_scheme=scheme)
-    page = context.new_page()
-    page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
-    check(page, f"login-{scheme}")
-    context.close()
+    with opened(browser, server, scheme) as page:
+        page.goto("/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+        check(page, f"login-{scheme}")
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_crisis_panel(
     browser: Browser, server: str, signed_in: dict[str, Any], scheme: str
 ) -> None:
-    context = new_context(browser, server, storage_state=signed_in["state"], color_scheme=scheme)
-    page = context.new_page()
-    page.goto("/#/today")
-    page.get_by_role("button", name="Get help now").click()
-    expect(page.get_by_role("dialog", name="Get help now")).to_be_visible()
-    check(page, f"crisis-{scheme}")
-    context.close()
+    with opened(browser, server, scheme, storage_state=signed_in["state"]) as page:
+        page.goto("/#/today")
+        page.get_by_role("button", name="Get help now").click()
+        expect(page.get_by_role("dialog", name="Get help now")).to_be_visible()
+        check(page, f"crisis-{scheme}")
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_family_link_page(
     browser: Browser, server: str, signed_in: dict[str, Any], scheme: str
 ) -> None:
-    context = new_context(browser, server, color_scheme=scheme)
-    page = context.new_page()
-    page.goto(signed_in["family_url"])
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Shared with you")
-    check(page, f"shared-family-{scheme}")
-    context.close()
+    with opened(browser, server, scheme) as page:
+        page.goto(signed_in["family_url"])
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Shared with you")
+        check(page, f"shared-family-{scheme}")

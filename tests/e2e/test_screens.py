@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.helpers import PASSWORD, api_json, new_context, seed_journal, sign_up, unique
+from tests.helpers import PASSWORD, api_json, log_in, new_context, seed_journal, sign_up, unique
 
 
 def export_archive(page: Page, path: Path) -> Path:
@@ -132,7 +132,5 @@ def test_deleting_the_account_needs_the_password_and_is_final(page: Page) -> Non
     form.get_by_label("Type your password to confirm").fill(PASSWORD)
     form.get_by_role("button", name="Delete my account").click()
     expect(page.get_by_role("heading", level=1, name="Log in")).to_be_visible()
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, username)
     expect(page.get_by_role("alert")).to_contain_text("Wrong username or password")

@@ -7,9 +7,9 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.helpers import (
-    PASSWORD,
     api_json,
     check_in,
+    log_in,
     new_context,
     sign_up,
     unique,
@@ -101,9 +101,7 @@ def test_conflict_keeps_both_versions_until_the_person_chooses(
     laptop = new_context(browser, server)
     other = laptop.new_page()
     other.goto("/#/login")
-    other.get_by_label("Username").fill(username)
-    other.get_by_label("Password").fill(PASSWORD)
-    other.get_by_role("button", name="Log in").click()
+    log_in(other, username)
     expect(other.get_by_role("heading", level=1, name="Today")).to_be_visible()
     current = api_json(other, f"/api/treatments/{treatment_id}")["body"]
     edited = {
@@ -140,9 +138,7 @@ def test_second_device_catches_up(browser: Browser, server: str) -> None:
     laptop = new_context(browser, server)
     other = laptop.new_page()
     other.goto("/#/login")
-    other.get_by_label("Username").fill(username)
-    other.get_by_label("Password").fill(PASSWORD)
-    other.get_by_role("button", name="Log in").click()
+    log_in(other, username)
     expect(other.locator("#recent li.checkin", has_text=note)).to_contain_text("Mood 8/10")
     laptop.close()
     phone.close()
