@@ -135,11 +135,11 @@ def crash(bench: Bench, _seed_path: Path, _cookies: dict[str, str]) -> None:
 def scale(bench: Bench, _seed_path: Path, _cookies: dict[str, str]) -> None:
     users, days = bench.o.scale_users, bench.o.scale_days
     big, small = scale_file(bench, users, days), scale_file(bench, 1, days)
+    records = f"{big['records']:,}".replace(",", " ")
     bench.add(
         Row(
             f"seed {users} users x {days} days in one file",
-            f"{big['seconds']:.0f} s, {big['bytes'] / 1e6:.0f} MB, "
-            f"{big['records']:,} records".replace(",", " ")
+            f"{big['seconds']:.0f} s, {big['bytes'] / 1e6:.0f} MB, {records} records"
             + (" (cached seed)" if big.get("cached") else ""),
             "— (reported)",
             "—",
