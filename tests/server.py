@@ -49,12 +49,16 @@ class ServerProcess:
         start_timeout: float = 30.0,
         log_path: Path | None = None,
         command_prefix: Sequence[str] = (),
+        listen_port: int = 0,
     ) -> None:
         """``command_prefix`` runs the server under another command that execs it (bench pins
-        it to a core with ``taskset -c 0``), so the process id is still the server's."""
+        it to a core with ``taskset -c 0``), so the process id is still the server's.
+        ``listen_port`` 0 picks a free port at every start; a fixed one lets a test restart a
+        server at the same origin (a browser's service worker and cookies stay with it)."""
         self.db_path = db_path
         self.log_path = log_path or db_path.with_name(db_path.name + ".server.log")
         self.command_prefix = list(command_prefix)
+        self.listen_port = listen_port
         self.start_timeout = start_timeout
         # Only the settings this test chooses: no WAYPOINT_* variable leaks in from the caller.
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("WAYPOINT_")}
@@ -70,7 +74,8 @@ class ServerProcess:
         if self.process is not None:
             raise ServerError("already running")
         self._log = self.log_path.open("a", encoding="utf-8")
-        command = ["serve", "--host", "127.0.0.1", "--port", "0", "--db", str(self.db_path)]
+        port = str(self.listen_port)
+        command = ["serve", "--host", "127.0.0.1", "--port", port, "--db", str(self.db_path)]
         self.process = subprocess.Popen(
             [*self.command_prefix, sys.executable, "-m", "api", *command],
             cwd=PROJECT_DIR,

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import os
 import shutil
 import struct
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,7 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from api.settings import PROJECT_DIR
 from tests.helpers import new_context, wait_for_service_worker
-from tests.server import READY_PREFIX
+from tests.server import ServerProcess
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -73,44 +68,12 @@ def test_the_app_opens_offline(page: Page, context: BrowserContext) -> None:
     expect(page.locator("article.guide")).to_be_visible()
 
 
-class Deployment:
-    """The server on a fixed port with its own copy of pwa/, so a test can deploy a new version
-    at the same origin (tests.server.ServerProcess always picks a new port)."""
-
-    def __init__(self, db: Path, pwa: Path, port: int = 0) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WAYPOINT_")}
-        env.update(WAYPOINT_PWA_DIR=str(pwa), WAYPOINT_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
-        command = ["serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db)]
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "api", *command],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        assert line.startswith(READY_PREFIX), line
-        self.url = line.removeprefix(READY_PREFIX).strip().rstrip("/")
-        self.port = int(self.url.rsplit(":", 1)[1])
-        for _ in range(500):
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(self.url + "/healthz").status_code == 200:
-                    return
-            time.sleep(0.02)
-        raise AssertionError("the server did not answer")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-
-
 def test_a_new_version_waits_until_the_person_reloads(browser: Browser, tmp_path: Path) -> None:
     pwa = tmp_path / "pwa"
     shutil.copytree(PROJECT_DIR / "pwa", pwa)
-    server = Deployment(tmp_path / "db.sqlite", pwa)
+    env = {"WAYPOINT_PWA_DIR": str(pwa)}
+    server = ServerProcess(tmp_path / "db.sqlite", env=env)
+    server.start()
     context = new_context(browser, server.url)
     try:
         page = context.new_page()
@@ -125,7 +88,8 @@ def test_a_new_version_waits_until_the_person_reloads(browser: Browser, tmp_path
         server.stop()
         css = pwa / "css" / "app.css"
         css.write_text(css.read_text() + "\n/* next version */\n")
-        server = Deployment(tmp_path / "db.sqlite", pwa, port=server.port)
+        server = ServerProcess(tmp_path / "db.sqlite", env=env, listen_port=server.port)
+        server.start()
 
         page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
         expect(banner).to_be_visible()
