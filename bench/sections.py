@@ -29,7 +29,11 @@ def soak(bench: Bench, server: ServerProcess, cookies: dict[str, str], days: Day
     mix = [
         *LOADS["entries month"].requests(days),
         *LOADS["trends year"].requests(days),
-        *({**spec, "weight": 2} for spec in LOADS["entry put@32"].requests(days)),
+        # Writes as `writer`, as in the PUT load: the patient's cached trends stay valid.
+        *(
+            {**spec, "weight": 2, "cookie": cookies["writer"]}
+            for spec in LOADS["entry put@32"].requests(days)
+        ),
     ]
     bench.log(f"{clients} clients in flight for {seconds:.0f} s ...")
     soak = bench.measure(
