@@ -17,31 +17,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import random
 import resource
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+from bench.usage import cpu_seconds, machine_busy_seconds, own_cpu_seconds, rss_kb
 
 
 class RequestSpec(msgspec.Struct, kw_only=True):
     """One kind of request in a plan's mix. ``kind``: get, or put_entry (a new check-in each
-    time, on a day drawn from ``days``), or put_same (one fixed PUT, a replay)."""
+    time, on a day drawn from ``days``)."""
 
     kind: str = "get"
     path: str = "/healthz"
     weight: int = 1
     days: list[str] = []
-    body: str = ""
     cookie: str = ""  # this request's session secret, instead of the connection's
     paths: list[str] = []  # for "get": cycle through these instead of ``path`` (cache-cold)
 
@@ -60,56 +56,6 @@ class Plan(msgspec.Struct, kw_only=True):
     stall_seconds: float = 2.0
     connect_parallel: int = 64
     accept_encoding: str = ""
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (granian serves from a child process)."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                children = Path(f"/proc/{current}/task/{task}/children").read_text()
-                todo.extend(int(child) for child in children.split())
-        except OSError:
-            continue
-    return found
-
-
-def cpu_seconds(pid: int) -> float:
-    total = 0
-    for each in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / CLOCK_TICKS
-
-
-def rss_kb(pid: int) -> int:
-    total = 0
-    for each in process_tree(pid):
-        try:
-            for line in Path(f"/proc/{each}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds spent by every process on the machine (all cores), from /proc/stat."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
-
-
-def own_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -137,12 +83,6 @@ def chunked_end(buf: bytes | bytearray, start: int) -> int:
             return -1
 
 
-class Response(msgspec.Struct):
-    status: int
-    head: bytes
-    body: bytes
-
-
 class Connection(asyncio.Protocol):
     """One keep-alive connection: send, wait for the whole response, call back, repeat."""
 
@@ -152,7 +92,6 @@ class Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.buf = bytearray()
         self.sent_at = 0.0
-        self.meta: Any = None
         self.busy = False
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -161,13 +100,13 @@ class Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.busy:
-            self.owner.failed(self, exc or ConnectionResetError("closed by server"))
+            self.owner.failed(exc or ConnectionResetError("closed by server"))
         self.busy = False
         if not self.closed.done():
             self.closed.set_result(None)
 
     def send(self) -> None:
-        request, self.meta = self.owner.next_request(self)
+        request = self.owner.next_request(self)
         self.busy = True
         self.sent_at = time.perf_counter()
         assert self.transport is not None
@@ -195,10 +134,9 @@ class Connection(asyncio.Protocol):
             else:
                 total = end + 4
             status = int(head[9:12])
-            body = bytes(buf[end + 4 : total]) if self.owner.keep_bodies else b""
             del buf[:total]
             self.busy = False
-            self.owner.completed(self, Response(status, head, body), time.perf_counter())
+            self.owner.completed(self, status, time.perf_counter())
 
 
 class Round:
@@ -213,13 +151,10 @@ class Round:
 
 
 class Load:
-    """Drives connections; subclasses (or ``on_response``) decide what to send and keep."""
+    """Drives a plan's connections: what each sends next, and what came back when."""
 
-    keep_bodies = False
-
-    def __init__(self, plan: Plan, on_response: Callable[..., None] | None = None) -> None:
+    def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.on_response = on_response
         self.running = False
         self.idle: asyncio.Event | None = None
         self.round: Round | None = None
@@ -243,7 +178,7 @@ class Load:
 
     # --- what to send ----------------------------------------------------------------------
 
-    def next_request(self, conn: Connection) -> tuple[bytes, Any]:
+    def next_request(self, conn: Connection) -> bytes:
         spec = self.mix[self.mix_index]
         self.mix_index = (self.mix_index + 1) % len(self.mix)
         cookie = self.cookie_headers[conn.index % len(self.cookie_headers)]
@@ -254,14 +189,10 @@ class Load:
             if spec.paths:
                 self.counter += 1
                 path = spec.paths[self.counter % len(spec.paths)]
-            return b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.base_headers + cookie + (
-                b"\r\n"
-            ), None
+            return b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.base_headers + cookie + b"\r\n"
         if spec.kind == "put_entry":
             record_id, body = self.new_entry(spec)
-            return self.put(spec.path + record_id, body, cookie), (record_id, body)
-        if spec.kind == "put_same":
-            return self.put(spec.path, spec.body.encode(), cookie), None
+            return self.put(spec.path + record_id, body, cookie)
         raise ValueError(spec.kind)
 
     def put(self, path: str, body: bytes, cookie: bytes) -> bytes:
@@ -298,25 +229,23 @@ class Load:
 
     # --- bookkeeping -------------------------------------------------------------------------
 
-    def completed(self, conn: Connection, response: Response, now: float) -> None:
+    def completed(self, conn: Connection, status: int, now: float) -> None:
         latency = now - conn.sent_at
         current = self.round
         if current is not None:
             current.latencies.append(latency)
-            current.statuses[response.status] = current.statuses.get(response.status, 0) + 1
+            current.statuses[status] = current.statuses.get(status, 0) + 1
             current.per_connection[conn.index] += 1
-            if response.status >= 400:
+            if status >= 400:
                 current.errors += 1
             if latency > self.max_latency:
                 self.max_latency = latency
-        if self.on_response is not None:
-            self.on_response(conn.meta, response)
         if self.running:
             conn.send()
         elif self.idle is not None and not any(c.busy for c in self.connections):
             self.idle.set()
 
-    def failed(self, conn: Connection, exc: BaseException) -> None:
+    def failed(self, exc: BaseException) -> None:
         name = type(exc).__name__
         self.request_errors[name] = self.request_errors.get(name, 0) + 1
         if self.round is not None:
@@ -377,7 +306,7 @@ class Load:
         machine = machine_busy_seconds() - current.machine
         latencies = sorted(current.latencies)
         count = len(latencies)
-        result = {
+        result: dict[str, Any] = {
             "requests": count,
             "seconds": elapsed,
             "rps": count / elapsed,
@@ -419,40 +348,6 @@ class Load:
         await self.close(grace=max(10.0, self.plan.stall_seconds * 2))
         return self.summary(rounds)
 
-    async def pause(self, grace: float = 10.0) -> None:
-        """Stop sending and wait for the answers in flight; connections stay open."""
-        self.running = False
-        self.idle = asyncio.Event()
-        if any(c.busy for c in self.connections):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.idle.wait(), grace)
-        self.idle = None
-
-
-async def run_alternating(plans: list[Plan]) -> list[dict[str, Any]]:
-    """A/B(/C...) rounds: each plan (usually one server each) runs in turn, round after round,
-    so that a slow drift in the machine's load hits every plan alike. ``rounds``, ``duration``
-    and ``warmup`` come from the first plan; the warm-up is repeated before every round."""
-    loads = [Load(plan) for plan in plans]
-    for load in loads:
-        await load.connect()
-    results: list[list[dict[str, Any]]] = [[] for _ in loads]
-    first = plans[0]
-    for number in range(first.rounds):
-        order = list(range(len(loads)))
-        if number % 2:
-            order.reverse()
-        for index in order:
-            load = loads[index]
-            await load.connect()  # servers close keep-alive connections idle for a few seconds
-            load.start()
-            await asyncio.sleep(first.warmup)
-            results[index].append(await load.measure_round())
-            await load.pause()
-    for load in loads:
-        await load.close(grace=1.0)
-    return [load.summary(rounds) for load, rounds in zip(loads, results, strict=True)]
-
 
 def install_uvloop() -> str:
     try:
@@ -469,10 +364,6 @@ def main(argv: list[str] | None = None) -> int:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     loop_name = install_uvloop()
-    if text.lstrip().startswith("["):  # several plans: alternating rounds
-        plans = msgspec.json.decode(text, type=list[Plan])
-        print(json.dumps({"plans": asyncio.run(run_alternating(plans)), "loop": loop_name}))
-        return 0
     plan = msgspec.json.decode(text, type=Plan)
     result = asyncio.run(Load(plan).run())
     result["loop"] = loop_name

@@ -5,7 +5,7 @@ shared machine barely move it, unlike req/s. Add the ASGI server's own cost per 
 req/s under the real server minus this bare figure) to compare with the HTTP benchmark.
 
     python -m bench.inproc                          # every load, the app as it is
-    python -m bench.inproc --patches seqdeps,sessioncache --loads put,month
+    python -m bench.inproc --loads put,month
     python -m bench.inproc --profile put            # cProfile: the top functions for one load
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench import experiments, seed
+from bench import seed
 from bench.servers import copy_db
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -104,7 +104,7 @@ async def measure(db: Path, loads: dict[str, Any], chosen: list[str], count: int
     from api.settings import Settings
 
     app = create_app(Settings(db_path=db, log_level="WARNING"))
-    results = {}
+    results: dict[str, Any] = {}
     async with app.lifespan():
         for name in chosen:
             make, cookie = loads[name]
@@ -125,7 +125,6 @@ async def measure(db: Path, loads: dict[str, Any], chosen: list[str], count: int
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.inproc", description=__doc__)
     parser.add_argument("--loads", default="bare,put,month,trends")
-    parser.add_argument("--patches", default="")
     parser.add_argument("--count", type=int, default=4000)
     parser.add_argument("--profile", help="cProfile this load")
     args = parser.parse_args(argv)
@@ -135,17 +134,15 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     except ImportError:
         pass
-    experiments.apply([p for p in args.patches.split(",") if p])
     work = RESULTS / "work"
     seeded = seed.seed_bench(work / "inproc-seed.sqlite3")
     sessions = {s["username"]: s["secret"] for s in seeded["sessions"]}
     db = copy_db(work / "inproc-seed.sqlite3", work / "inproc.sqlite3")
     chosen = [name for name in args.loads.split(",") if name]
     results = asyncio.run(measure(db, requests(sessions), chosen, args.count, args.profile))
-    label = args.patches or "as is"
     for name in chosen:
         r = results[name]
-        print(f"{label:40s} {name:8s} {r['cpu_us']:7.1f} µs CPU/request "
+        print(f"{name:8s} {r['cpu_us']:7.1f} µs CPU/request "
               f"({1e6 / r['cpu_us']:7.0f} req/s per core)  statuses {r['statuses']}")  # fmt: skip
     if "profile" in results:
         print(results["profile"])

@@ -20,36 +20,27 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench import seed
-from bench.servers import CLIENT_CORE, PYTHON, Server, copy_db, variants
+from bench.measures import LOADS, Days
+from bench.servers import CLIENT_CORE, PYTHON, copy_db, pinned_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def loads(sessions: dict[str, str]) -> dict[str, tuple[list[dict[str, object]], str, int]]:
-    today = datetime.now(UTC).astimezone(ZoneInfo("America/New_York")).date()
-    berlin = datetime.now(UTC).astimezone(ZoneInfo("Europe/Berlin")).date()
-
-    def span(days: int, end: object = today) -> str:
-        assert hasattr(end, "isoformat")
-        start = end - timedelta(days=days - 1)  # type: ignore[operator]
-        return f"from={start.isoformat()}&to={end.isoformat()}"
-
-    days = [(today - timedelta(days=n)).isoformat() for n in range(365)]
-    patient, decade, writer = sessions["patient"], sessions["decade"], sessions["writer"]
-    return {
-        "bare": ([{"path": "/healthz"}], patient, 32),
-        "month": ([{"path": f"/api/entries?{span(30)}"}], patient, 32),
-        "ninety": ([{"path": f"/api/entries?{span(90)}"}], patient, 32),
-        "trends": ([{"path": f"/api/trends?{span(365)}"}], patient, 32),
-        "decade": ([{"path": f"/api/trends?{span(3650, berlin)}"}], decade, 1),
-        "pdf": ([{"path": f"/api/export/report.pdf?{span(365)}"}], patient, 1),
-        "put": ([{"kind": "put_entry", "path": "/api/entries/", "days": days}], writer, 32),
-    }
+# The profiler's loads are rows of the benchmark's table (bench/measures.py).
+LOAD_NAMES = {
+    "bare": "bare@32",
+    "month": "entries month",
+    "ninety": "entries 90d",
+    "trends": "trends year",
+    "decade": "trends 10y@1",
+    "pdf": "pdf year@1",
+    "put": "entry put@32",
+}
 
 
 def summarize(raw: Path, top: int) -> str:
@@ -75,12 +66,9 @@ def summarize(raw: Path, top: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
-    parser.add_argument(
-        "load", choices=["bare", "month", "ninety", "trends", "decade", "pdf", "put"]
-    )
+    parser.add_argument("load", choices=list(LOAD_NAMES))
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--top", type=int, default=30)
-    parser.add_argument("--server", default="waypoint serve", choices=list(variants()))
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--gil", action="store_true", help="only samples holding the GIL")
     parser.add_argument("--focus", help="also list the callees below frames containing this")
@@ -89,12 +77,19 @@ def main(argv: list[str] | None = None) -> int:
     work = RESULTS / "work"
     seeded = seed.seed_bench(work / "profile-seed.sqlite3")
     sessions = {s["username"]: s["secret"] for s in seeded["sessions"]}
-    requests, cookie, connections = loads(sessions)[args.load]
+    load = LOADS[LOAD_NAMES[args.load]]
+    now = datetime.now(UTC)
+    days = Days(
+        now.astimezone(ZoneInfo("America/New_York")).date(),
+        now.astimezone(ZoneInfo("Europe/Berlin")).date(),
+    )
     db = copy_db(work / "profile-seed.sqlite3", work / "profile.sqlite3")
-    server = Server(args.server, variants()[args.server], db, work / "profile-server.log").start()
+    server = pinned_server(db, work / "profile-server.log")
+    server.start()
     raw = RESULTS / f"profile-{args.load}.txt"
-    plan = {"port": server.port, "connections": connections, "rounds": 1, "warmup": 1.0,
-            "duration": args.seconds + 2, "requests": requests, "cookies": [cookie],
+    plan = {"port": server.port, "connections": load.connections, "rounds": 1,
+            "warmup": 1.0, "duration": args.seconds + 2, "requests": load.requests(days),
+            "cookies": [sessions[load.account]] if load.account else [],
             "server_pid": server.pid}  # fmt: skip
     outcome: dict[str, str] = {}
 

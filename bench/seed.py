@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as Time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from api.domain.accounts import User
@@ -137,6 +137,70 @@ def treatment_days(rng: random.Random, days: int, count: int | None) -> list[int
         found.append(day)
 
 
+def checkin(rng: random.Random, day: date, expected_mood: float, infusion_day: bool) -> EntryPut:
+    mood = max(0, min(10, round(expected_mood + rng.gauss(0, 1.0))))
+    if infusion_day and rng.random() < 0.5:
+        mood = min(10, mood + 1)
+    tags = rng.sample(TAGS, rng.randint(1, 3)) if rng.random() < 0.35 else []
+    if infusion_day:
+        tags = ["infusion day", *tags[:2]]
+    note = rng.choice(NOTES) if rng.random() < 0.15 else ""
+    return EntryPut(
+        day=day,
+        time=Time(rng.randint(7, 22), rng.choice((0, 15, 30, 45))),
+        mood=mood,
+        anxiety=max(0, min(10, 10 - mood + rng.randint(-2, 2))),
+        energy=max(0, min(10, mood + rng.randint(-2, 2))),
+        sleep_hours=rng.choice((5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0, 8.5, 9.0)),
+        tags=tags,
+        note=note,
+    )
+
+
+def treatment(rng: random.Random, day: date, tz: ZoneInfo, induction: bool) -> TreatmentPut:
+    """A done infusion (one in twenty boosters cancelled)."""
+    at = datetime(day.year, day.month, day.day, rng.choice((9, 10, 11, 14)), 0, tzinfo=tz)
+    cancelled = not induction and rng.random() < 0.05
+    return TreatmentPut(
+        at=at,
+        kind="iv_infusion" if rng.random() < 0.85 else "esketamine_nasal",
+        status="cancelled" if cancelled else "done",
+        dose_mg=round(rng.uniform(30, 60), 1),
+        clinic=rng.choice(CLINICS),
+        notes="Induction series." if induction else "Booster.",
+        side_effects=rng.sample(SIDE_EFFECTS, rng.randint(0, 3)),
+        bp_before=_bp(rng),
+        bp_after=_bp(rng, raised=rng.randint(0, 25)),
+    )
+
+
+Instrument = Literal["phq9", "gad7"]
+
+
+def assessment_plan(profile: Profile) -> list[tuple[int, Instrument]]:
+    """(day offset, instrument): both every two weeks, or ``profile.assessments`` in turn."""
+    both: tuple[Instrument, Instrument] = ("phq9", "gad7")
+    if profile.assessments is None:
+        return [(offset, each) for offset in range(0, profile.days, 14) for each in both]
+    step = profile.days / profile.assessments
+    return [(int(i * step), both[i % 2]) for i in range(profile.assessments)]
+
+
+def assessment(
+    rng: random.Random, day: date, tz: ZoneInfo, instrument: Instrument, severity: float
+) -> AssessmentPut:
+    items = 9 if instrument == "phq9" else 7
+    answers = [max(0, min(3, round(severity * 3 + rng.gauss(0, 0.6)))) for _ in range(items)]
+    if instrument == "phq9" and rng.random() > 0.03:
+        answers[8] = 0  # item 9 positive only now and then
+    return AssessmentPut(
+        instrument=instrument,
+        answers=answers,
+        taken_at=datetime(day.year, day.month, day.day, 19, 30, tzinfo=tz),
+        difficulty=rng.randint(0, 3) if instrument == "phq9" else None,
+    )
+
+
 def user_records(user: User, profile: Profile, end: date, now: datetime, seed: int) -> list[Record]:
     """One user's whole history, oldest first, as stored rows."""
     rng = random.Random(seed)
@@ -170,39 +234,11 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
             gap_left = rng.randint(2, 6)  # a few days away from the app
         if not gap_left and rng.random() < 0.92:
             for _ in range(2 if rng.random() < 0.02 else 1):
-                mood = max(0, min(10, round(mood_on(offset) + rng.gauss(0, 1.0))))
-                if offset in done_set and rng.random() < 0.5:
-                    mood = min(10, mood + 1)
-                tags = rng.sample(TAGS, rng.randint(1, 3)) if rng.random() < 0.35 else []
-                if offset in done_set:
-                    tags = ["infusion day", *tags[:2]]
-                note = rng.choice(NOTES) if rng.random() < 0.15 else ""
-                body = EntryPut(
-                    day=day,
-                    time=Time(rng.randint(7, 22), rng.choice((0, 15, 30, 45))),
-                    mood=mood,
-                    anxiety=max(0, min(10, 10 - mood + rng.randint(-2, 2))),
-                    energy=max(0, min(10, mood + rng.randint(-2, 2))),
-                    sleep_hours=rng.choice((5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0, 8.5, 9.0)),
-                    tags=tags,
-                    note=note,
-                )
-                add("entry", day, body)
+                entry = checkin(rng, day, mood_on(offset), infusion_day=offset in done_set)
+                add("entry", day, entry)
         if offset in done_set:
-            at = datetime(day.year, day.month, day.day, rng.choice((9, 10, 11, 14)), 0, tzinfo=tz)
-            cancelled = offset not in done[:6] and rng.random() < 0.05
-            body = TreatmentPut(
-                at=at,
-                kind="iv_infusion" if rng.random() < 0.85 else "esketamine_nasal",
-                status="cancelled" if cancelled else "done",
-                dose_mg=round(rng.uniform(30, 60), 1),
-                clinic=rng.choice(CLINICS),
-                notes="Booster." if offset not in done[:6] else "Induction series.",
-                side_effects=rng.sample(SIDE_EFFECTS, rng.randint(0, 3)),
-                bp_before=_bp(rng),
-                bp_after=_bp(rng, raised=rng.randint(0, 25)),
-            )
-            add("treatment", day, body)
+            induction = offset in done[:6]
+            add("treatment", day, treatment(rng, day, tz, induction))
     # A planned booster a couple of weeks ahead.
     ahead = end + timedelta(days=rng.randint(7, 21))
     planned = TreatmentPut(
@@ -212,28 +248,10 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
         clinic=CLINICS[0],
     )
     add("treatment", ahead, planned)
-
-    if profile.assessments is None:
-        when = list(range(0, profile.days, 14))
-        plan = [(offset, instrument) for offset in when for instrument in ("phq9", "gad7")]
-    else:
-        step = profile.days / profile.assessments
-        plan = [(int(i * step), ("phq9", "gad7")[i % 2]) for i in range(profile.assessments)]
-    for offset, instrument in plan:
+    for offset, instrument in assessment_plan(profile):
         day = first + timedelta(days=offset)
         severity = max(0.0, min(1.0, (10 - mood_on(offset)) / 9 + rng.gauss(0, 0.08)))
-        items = 9 if instrument == "phq9" else 7
-        answers = [max(0, min(3, round(severity * 3 + rng.gauss(0, 0.6)))) for _ in range(items)]
-        if instrument == "phq9" and rng.random() > 0.03:
-            answers[8] = 0  # item 9 positive only now and then
-        taken = datetime(day.year, day.month, day.day, 19, 30, tzinfo=tz)
-        body = AssessmentPut(
-            instrument=instrument,
-            answers=answers,
-            taken_at=taken,
-            difficulty=rng.randint(0, 3) if instrument == "phq9" else None,
-        )
-        add("assessment", day, body)
+        add("assessment", day, assessment(rng, day, tz, instrument, severity))
     out.sort(key=lambda record: record.day)
     return out
 

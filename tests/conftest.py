@@ -1,12 +1,12 @@
-"""Shared fixtures: a real SQLite file per test, the real app, real HTTP through AsyncTestClient."""
+"""Shared fixtures: a real SQLite file per test, the real app, real HTTP through AsyncTestClient.
+
+Fixtures only; the helper functions and sample records live in ``tests/helpers.py``.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -14,8 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
-
-PASSWORD = "correct horse battery"
+from tests.helpers import register
 
 
 @pytest.fixture
@@ -47,17 +46,6 @@ async def other(app: Litestar, client: AsyncTestClient[Litestar]) -> AsyncTestCl
     return second
 
 
-async def register(
-    client: AsyncTestClient[Litestar], username: str = "alice", **extra: Any
-) -> dict[str, Any]:
-    response = await client.post(
-        "/api/account", json={"username": username, "password": PASSWORD, **extra}
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 @pytest.fixture
 async def alice(client: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
     await register(client, "alice", timezone="America/New_York")
@@ -68,34 +56,3 @@ async def alice(client: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
 async def bob(other: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
     await register(other, "bob")
     return other
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-ENTRY = {"day": "2026-11-20", "mood": 6, "anxiety": 3, "tags": ["walk"], "note": "slept ok"}
-TREATMENT = {
-    "at": "2026-11-18T10:00:00-05:00",
-    "kind": "iv_infusion",
-    "status": "done",
-    "dose_mg": 35.0,
-    "side_effects": ["nausea"],
-}
-
-
-def use_session(client: AsyncTestClient[Litestar], cookie: str | None) -> None:
-    """Make a client present a given session cookie (an old one, or one from before a restart)."""
-    client.cookies.clear()
-    if cookie:
-        client.cookies.set("waypoint_session", cookie, domain="testserver.local")
-
-
-def empty_journal(db_path: Path) -> None:
-    """Delete every record (accounts and sessions stay), between examples of a property test."""
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    try:
-        conn.execute("PRAGMA busy_timeout = 5000")
-        conn.execute("DELETE FROM records")
-    finally:
-        conn.close()

@@ -1,5 +1,9 @@
 """The real server as a child process, for tests that need a real process (crash safety, browsers).
 
+The project's one launcher: ``bench/`` starts its servers with it too. It lives in ``tests/`` so
+the test suite stays self-contained (bench imports tests, never the other way round), and it
+imports neither pytest nor Playwright, so bench can use it without them.
+
 ``python -m api serve --port 0`` binds a free port and prints ``Waypoint is running at <url>/``;
 ``ServerProcess`` waits for that line and then for ``/healthz`` (the database is opened by the
 app's lifespan before uvicorn accepts connections), so ``start()`` returns a server ready for
@@ -19,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -42,9 +47,18 @@ class ServerProcess:
         env: dict[str, str] | None = None,
         log_level: str = "WARNING",
         start_timeout: float = 30.0,
+        log_path: Path | None = None,
+        command_prefix: Sequence[str] = (),
+        listen_port: int = 0,
     ) -> None:
+        """``command_prefix`` runs the server under another command that execs it (bench pins
+        it to a core with ``taskset -c 0``), so the process id is still the server's.
+        ``listen_port`` 0 picks a free port at every start; a fixed one lets a test restart a
+        server at the same origin (a browser's service worker and cookies stay with it)."""
         self.db_path = db_path
-        self.log_path = db_path.with_name(db_path.name + ".server.log")
+        self.log_path = log_path or db_path.with_name(db_path.name + ".server.log")
+        self.command_prefix = list(command_prefix)
+        self.listen_port = listen_port
         self.start_timeout = start_timeout
         # Only the settings this test chooses: no WAYPOINT_* variable leaks in from the caller.
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("WAYPOINT_")}
@@ -60,9 +74,10 @@ class ServerProcess:
         if self.process is not None:
             raise ServerError("already running")
         self._log = self.log_path.open("a", encoding="utf-8")
-        command = ["serve", "--host", "127.0.0.1", "--port", "0", "--db", str(self.db_path)]
+        port = str(self.listen_port)
+        command = ["serve", "--host", "127.0.0.1", "--port", port, "--db", str(self.db_path)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "api", *command],
+            [*self.command_prefix, sys.executable, "-m", "api", *command],
             cwd=PROJECT_DIR,
             env=self.env,
             stdout=subprocess.PIPE,
@@ -77,6 +92,16 @@ class ServerProcess:
             self.kill()
             raise
         return self.url
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise ServerError("not running")
+        return self.process.pid
 
     def kill(self) -> None:
         """Crash the server: SIGKILL, then reap it."""
@@ -118,7 +143,8 @@ class ServerProcess:
     # --- internals ---------------------------------------------------------------------------
 
     def _wait_for_url(self) -> str:
-        assert self.process is not None and self.process.stdout is not None
+        assert self.process is not None
+        assert self.process.stdout is not None
         lines: queue.Queue[str | None] = queue.Queue()
         stdout = self.process.stdout
 

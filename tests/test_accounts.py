@@ -4,29 +4,35 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.conftest import ENTRY, PASSWORD, new_id, register, use_session
+from tests.helpers import ENTRY, PASSWORD, new_id, register, use_session
 
 Client = AsyncTestClient[Litestar]
 
 
 async def test_register_logs_in_and_shows_account(client: Client) -> None:
     body = await register(client, "ana", timezone="Europe/Paris", display_name="Ana")
-    assert body["username"] == "ana" and body["timezone"] == "Europe/Paris"
+    assert body["username"] == "ana"
+    assert body["timezone"] == "Europe/Paris"
     cookie = client.cookies.get("waypoint_session")
-    assert cookie and len(cookie) >= 22  # >= 128 bits, url-safe base64
+    assert cookie
+    assert len(cookie) >= 22  # >= 128 bits, url-safe base64
     me = await client.get("/api/account")
-    assert me.status_code == 200 and me.json()["display_name"] == "Ana"
+    assert me.status_code == 200
+    assert me.json()["display_name"] == "Ana"
 
 
 async def test_session_cookie_flags(client: Client) -> None:
     response = await client.post("/api/account", json={"username": "ana", "password": PASSWORD})
     header = response.headers["set-cookie"].lower()
-    assert "httponly" in header and "samesite=strict" in header and "path=/" in header
+    assert "httponly" in header
+    assert "samesite=strict" in header
+    assert "path=/" in header
 
 
 async def test_register_validation_names_the_field(client: Client) -> None:
@@ -36,9 +42,11 @@ async def test_register_validation_names_the_field(client: Client) -> None:
     bad_tz = await client.post(
         "/api/account", json={"username": "ana", "password": PASSWORD, "timezone": "Mars/Base"}
     )
-    assert bad_tz.status_code == 400 and bad_tz.json()["extra"][0]["key"] == "timezone"
+    assert bad_tz.status_code == 400
+    assert bad_tz.json()["extra"][0]["key"] == "timezone"
     bad_name = await client.post("/api/account", json={"username": "a b", "password": PASSWORD})
-    assert bad_name.status_code == 400 and bad_name.json()["extra"][0]["key"] == "username"
+    assert bad_name.status_code == 400
+    assert bad_name.json()["extra"][0]["key"] == "username"
 
 
 async def test_duplicate_username_is_409(client: Client, other: Client) -> None:
@@ -58,7 +66,8 @@ async def test_long_passwords_are_not_truncated(client: Client, other: Client) -
     assert right.status_code == 200
 
 
-async def test_unknown_user_and_wrong_password_look_the_same(alice: Client, other: Client) -> None:
+@pytest.mark.usefixtures("alice")  # the account whose password is wrong
+async def test_unknown_user_and_wrong_password_look_the_same(other: Client) -> None:
     unknown = await other.post("/api/session", json={"username": "nobody", "password": PASSWORD})
     wrong = await other.post("/api/session", json={"username": "alice", "password": "nope-nope"})
     assert unknown.status_code == wrong.status_code == 401
@@ -72,7 +81,8 @@ async def test_each_login_issues_a_new_session_id(alice: Client, other: Client) 
     response = await other.post("/api/session", json={"username": "alice", "password": PASSWORD})
     assert response.status_code == 200
     second = other.cookies.get("waypoint_session")
-    assert second and second != first
+    assert second
+    assert second != first
 
 
 async def test_logout_kills_the_old_id(alice: Client, other: Client) -> None:
@@ -85,12 +95,14 @@ async def test_logout_kills_the_old_id(alice: Client, other: Client) -> None:
 async def test_password_change_can_end_other_sessions(alice: Client, other: Client) -> None:
     await other.post("/api/session", json={"username": "alice", "password": PASSWORD})
     sessions = (await alice.get("/api/account/sessions")).json()
-    assert len(sessions) == 2 and sum(s["current"] for s in sessions) == 1
+    assert len(sessions) == 2
+    assert sum(s["current"] for s in sessions) == 1
     wrong = await alice.post(
         "/api/account/password",
         json={"current_password": "wrong-pass", "new_password": "a new passphrase"},
     )
-    assert wrong.status_code == 400 and wrong.json()["extra"][0]["key"] == "current_password"
+    assert wrong.status_code == 400
+    assert wrong.json()["extra"][0]["key"] == "current_password"
     changed = await alice.post(
         "/api/account/password",
         json={
@@ -126,7 +138,8 @@ async def test_patch_account(alice: Client) -> None:
     assert patched.json()["baseline_date"] == "2026-10-01"
     assert (await alice.get("/api/account")).json()["timezone"] == "America/New_York"
     bad = await alice.patch("/api/account", json={"timezone": "Nowhere/Land"})
-    assert bad.status_code == 400 and bad.json()["extra"][0]["key"] == "timezone"
+    assert bad.status_code == 400
+    assert bad.json()["extra"][0]["key"] == "timezone"
     unknown = await alice.patch("/api/account", json={"admin": True})
     assert unknown.status_code == 400
 
@@ -140,7 +153,8 @@ async def test_login_is_rate_limited(settings: Settings) -> None:
                 "/api/session", json={"username": "ana", "password": "wrong-password"}
             )
             statuses.append(response.status_code)
-        assert statuses[-1] == 429 and set(statuses[:-1]) == {401}
+        assert statuses[-1] == 429
+        assert set(statuses[:-1]) == {401}
         assert int(response.headers["retry-after"]) >= 1
         # The right password is refused too while the limit lasts.
         blocked = await client.post("/api/session", json={"username": "ana", "password": PASSWORD})
@@ -187,4 +201,5 @@ async def test_data_and_sessions_survive_a_restart(settings: Settings) -> None:
     async with AsyncTestClient(app=create_app(settings)) as second:
         use_session(second, cookie)
         response = await second.get(f"/api/entries/{record_id}")
-        assert response.status_code == 200 and response.json()["note"] == ENTRY["note"]
+        assert response.status_code == 200
+        assert response.json()["note"] == ENTRY["note"]

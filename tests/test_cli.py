@@ -22,8 +22,10 @@ def test_settings_from_environment_and_flags() -> None:
         },
         port=9100,
     )
-    assert settings.db_path == Path("/data/w.sqlite3") and settings.https is True
-    assert settings.allowed_hosts == ("a.example", "b.example") and settings.port == 9100
+    assert settings.db_path == Path("/data/w.sqlite3")
+    assert settings.https is True
+    assert settings.allowed_hosts == ("a.example", "b.example")
+    assert settings.port == 9100
     assert settings.public_url == "https://127.0.0.1:9100"
 
 
@@ -47,7 +49,8 @@ def test_migrate_demo_and_backup(tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 1
         counts = dict(conn.execute("SELECT kind, COUNT(*) FROM records GROUP BY kind"))
-        assert counts["treatment"] == 9 and 90 <= counts["entry"] <= 120
+        assert counts["treatment"] == 9
+        assert 90 <= counts["entry"] <= 120
         assert conn.execute("PRAGMA user_version").fetchone()[0] == latest
     finally:
         conn.close()

@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 from api.app import create_app
 from api.domain import csv_export, fhir
 from api.settings import Settings
-from tests.conftest import new_id, register
+from tests.helpers import new_id, register
 
 Client = AsyncTestClient[Litestar]
 NOW = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)
@@ -94,8 +94,10 @@ async def test_entries_csv(client: Client) -> None:
     assert rows[0] == list(csv_export.ENTRY_COLUMNS)
     assert len(rows) == 3  # header + the two check-ins in range
     by_column = dict(zip(rows[0], rows[1], strict=True))
-    assert by_column["id"] == first and by_column["day"] == "2026-06-01"
-    assert by_column["time"] == "08:15:00" and by_column["mood"] == "6"
+    assert by_column["id"] == first
+    assert by_column["day"] == "2026-06-01"
+    assert by_column["time"] == "08:15:00"
+    assert by_column["mood"] == "6"
     assert by_column["anxiety"] == ""  # unknown stays empty, never 0
     assert by_column["tags"] == "'-walk; sun"
     assert by_column["note"] == note  # non-ASCII and a newline survive the round trip
@@ -115,7 +117,8 @@ async def test_treatments_and_assessments_csv(client: Client) -> None:
     treatments = read_csv((await client.get("/api/export/treatments.csv")).content)
     assert treatments[0] == list(csv_export.TREATMENT_COLUMNS)
     row = dict(zip(treatments[0], treatments[1], strict=True))
-    assert row["at"] == "2026-06-03T10:00:00+02:00" and row["dose_mg"] == "35.0"
+    assert row["at"] == "2026-06-03T10:00:00+02:00"
+    assert row["dose_mg"] == "35.0"
     assert row["side_effects"] == "dissociation; =nausea"  # not at the start: no prefix
     assert (row["bp_before_systolic"], row["bp_before_diastolic"]) == ("128", "82")
     assert row["bp_after_systolic"] == ""
@@ -123,11 +126,17 @@ async def test_treatments_and_assessments_csv(client: Client) -> None:
     assessments = read_csv((await client.get("/api/export/assessments.csv")).content)
     assert assessments[0] == list(csv_export.ASSESSMENT_COLUMNS)
     phq9 = dict(zip(assessments[0], assessments[1], strict=True))
-    assert phq9["instrument"] == "phq9" and phq9["total"] == "12" and phq9["band"] == "moderate"
-    assert phq9["item_1"] == "3" and phq9["item_9"] == "1" and phq9["difficulty"] == "2"
+    assert phq9["instrument"] == "phq9"
+    assert phq9["total"] == "12"
+    assert phq9["band"] == "moderate"
+    assert phq9["item_1"] == "3"
+    assert phq9["item_9"] == "1"
+    assert phq9["difficulty"] == "2"
     assert phq9["flagged"] == "true"  # item 9 above 0
     gad7 = dict(zip(assessments[0], assessments[2], strict=True))
-    assert gad7["total"] == "6" and gad7["item_7"] == "1" and gad7["item_8"] == ""
+    assert gad7["total"] == "6"
+    assert gad7["item_7"] == "1"
+    assert gad7["item_8"] == ""
 
 
 async def test_fhir_bundle_validates_with_loinc_codes_and_links(client: Client) -> None:
@@ -151,7 +160,8 @@ async def test_fhir_bundle_validates_with_loinc_codes_and_links(client: Client) 
     patient = next(r for r in by_url.values() if r["resourceType"] == "Patient")
     assert patient["name"] == [{"text": "Ana Lima"}]
     qr = by_url[f"urn:uuid:{phq9_id}"]
-    assert qr["resourceType"] == "QuestionnaireResponse" and qr["status"] == "completed"
+    assert qr["resourceType"] == "QuestionnaireResponse"
+    assert qr["status"] == "completed"
     assert qr["questionnaire"] == "http://loinc.org/q/44249-1"
     assert qr["subject"]["reference"] == f"urn:uuid:{patient['id']}"
     link_ids = [item["linkId"] for item in qr["item"]]
@@ -187,7 +197,8 @@ async def test_fhir_bundle_validates_with_loinc_codes_and_links(client: Client) 
     assert codes["70274-6"]["derivedFrom"] == [{"reference": f"urn:uuid:{gad7_id}"}]
 
     (procedure,) = [r for r in by_url.values() if r["resourceType"] == "Procedure"]
-    assert procedure["id"] == done_id and procedure["status"] == "completed"
+    assert procedure["id"] == done_id
+    assert procedure["status"] == "completed"
     assert procedure["performedDateTime"] == "2026-06-03T10:00:00+02:00"
     assert "Dose: 35 mg" in [note["text"] for note in procedure["note"]]
     assert procedure["complication"] == [{"text": "dissociation"}, {"text": "=nausea"}]
@@ -201,7 +212,7 @@ async def test_fhir_range_and_empty_bundle(client: Client) -> None:
     await put(client, "assessments", PHQ9)
     response = await client.get("/api/export/fhir?from=2026-06-10&to=2026-06-30")
     bundle = Bundle.model_validate_json(response.content)
-    assert [e.resource.get_resource_type() for e in bundle.entry or []] == ["Patient"]
+    assert [type(e.resource).__name__ for e in bundle.entry or []] == ["Patient"]
     assert "waypoint-fhir-2026-06-10-to-2026-06-30.json" in response.headers["content-disposition"]
 
 

@@ -9,7 +9,7 @@ runs them against the real app in-process, with a live session cookie. Checks:
 - ``ignored_auth``: an operation that needs a session refuses the request without one, or with a
   made-up one. The app's schema declares no security scheme at all, which would make this check a
   no-op, so ``as_designed`` adds the session cookie scheme to every operation that the design
-  says is private (all but ``PUBLIC``);
+  says is private (all but ``PUBLIC_ROUTES``);
 - ``use_after_free``: after a successful DELETE, reading the same record is a 404. It needs a
   sequence of calls, so it runs in a Schemathesis state machine over the versioned-record
   operations (``test_deleted_records_stay_deleted``).
@@ -43,7 +43,7 @@ from schemathesis.python import asgi
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
-from tests.conftest import PASSWORD, empty_journal
+from tests.helpers import PASSWORD, PUBLIC_ROUTES, empty_journal
 
 pytestmark = pytest.mark.slow
 Case = schemathesis.Case[Any]
@@ -51,20 +51,6 @@ Case = schemathesis.Case[Any]
 COOKIE = "waypoint_session"
 PLACEHOLDER = "replaced-by-the-live-session-cookie"
 USERNAME = "fuzzer"
-# Operations anyone may call without a session (DESIGN.md: guides, log-in and registration,
-# crisis resources; /api/shared* take a share token instead, sent as a declared header).
-PUBLIC = {
-    ("GET", "/healthz"),
-    ("GET", "/api/crisis"),
-    ("POST", "/api/account"),
-    ("POST", "/api/session"),
-    ("GET", "/api/instruments"),
-    ("GET", "/api/guides"),
-    ("GET", "/api/guides/{slug}"),
-    ("GET", "/api/guides/search"),
-    ("GET", "/api/shared"),
-    ("GET", "/api/shared/report.pdf"),
-}
 RECORD_PATHS = r"/api/(entries|treatments|assessments)/\{record_id\}"
 
 
@@ -109,7 +95,7 @@ def as_designed(raw: dict[str, Any]) -> dict[str, Any]:
     }
     for path, operations in raw["paths"].items():
         for method, operation in operations.items():
-            if (method.upper(), path) not in PUBLIC:
+            if (method.upper(), path) not in PUBLIC_ROUTES:
                 operation["security"] = [{"session": []}]
             if method == "put" and re.fullmatch(RECORD_PATHS, path):
                 # first: Schemathesis infers links from an operation's first 2xx response only
@@ -195,10 +181,10 @@ class SessionCookie:
     credentials, which ``ignored_auth`` needs). Some cases are generated while tests are
     collected, before the app runs, so the value is a placeholder until the request is sent."""
 
-    def get(self, case: Case, ctx: schemathesis.AuthContext) -> str:
+    def get(self, _case: Case, _ctx: schemathesis.AuthContext) -> str:
         return PLACEHOLDER
 
-    def set(self, case: Case, data: str, ctx: schemathesis.AuthContext) -> None:
+    def set(self, case: Case, data: str, _ctx: schemathesis.AuthContext) -> None:
         case.cookies = {**(case.cookies or {}), COOKIE: data}
 
 
@@ -247,12 +233,13 @@ def test_deleted_records_stay_deleted(session: Session) -> None:
             self,
             response: schemathesis.Response,
             case: Case,
-            additional_checks: Any = None,
+            additional_checks: list[schemathesis.CheckFunction] | None = None,
             **kwargs: Any,
         ) -> None:
             case.validate_response(
                 response,
                 checks=[not_a_server_error, response_schema_conformance, use_after_free],
+                additional_checks=additional_checks,
                 transport_kwargs=kwargs or None,
                 recorder=self.recorder,
             )

@@ -19,7 +19,7 @@ from api.domain.guides.format import CrisisLines, Paragraph, load_guides, parse_
 from api.domain.guides.front_matter import FRONT_MATTER_KEYS
 from api.domain.guides.readability import MAX_GRADE, grade, guide_grade, prose, syllables
 from api.settings import PROJECT_DIR, Settings
-from tests.conftest import register
+from tests.helpers import register
 
 GUIDES_DIR = PROJECT_DIR / "guides"
 GUIDE_FILES = sorted(GUIDES_DIR.glob("*.md"))
@@ -150,7 +150,8 @@ def test_a_guide_that_mentions_crisis_lines_shows_them(path: Path) -> None:
 @pytest.mark.parametrize("path", GUIDE_FILES, ids=lambda path: path.stem)
 def test_every_guide_names_its_sources_and_gives_words_to_say(path: Path) -> None:
     guide = parse_guide(path.read_text(encoding="utf-8"), str(path))
-    assert guide.sources and all(source.strip() == source and source for source in guide.sources)
+    assert guide.sources
+    assert all(source.strip() == source and source for source in guide.sources)
     blocks = msgspec.to_builtins(guide.blocks)
     assert any(block["type"] in ("say", "steps") for block in blocks), path.name
 
@@ -250,7 +251,8 @@ def test_the_readme_example_guide_is_valid_and_its_table_lists_every_key() -> No
     readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
     example = readme.split("```markdown\n", 1)[1].split("```", 1)[0]
     guide = parse_guide(example, "README.md")
-    assert guide.sources and guide.order == 65
+    assert guide.sources
+    assert guide.order == 65
     assert any(isinstance(block, CrisisLines) for block in guide.blocks)
     section = readme.split("## Guides\n", 1)[1].split("\n## ", 1)[0]
     documented = re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE)

@@ -23,7 +23,7 @@ from api.app import create_app
 from api.domain.ratelimit import RateLimiter
 from api.settings import Settings
 from api.store.sessions import SessionCache
-from tests.conftest import ENTRY, TREATMENT, new_id
+from tests.helpers import ENTRY, TREATMENT, new_id
 from tests.server import ServerProcess
 
 Client = AsyncTestClient[Litestar]

@@ -10,28 +10,13 @@ import re
 from typing import Any
 
 from litestar import Litestar
-from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import ENTRY, PASSWORD, TREATMENT, new_id
+from tests.helpers import ENTRY, PASSWORD, PUBLIC_ROUTES, TREATMENT, api_routes, new_id
 
 Client = AsyncTestClient[Litestar]
 CANARY = "CANARY-alice-private-7f3a"
 
-# Routes anyone may call: registration, log-in, and public content.
-PUBLIC = {
-    ("GET", "/healthz"),
-    ("POST", "/api/account"),
-    ("POST", "/api/session"),
-    ("GET", "/api/instruments"),
-    ("GET", "/api/crisis"),
-    ("GET", "/api/guides"),
-    ("GET", "/api/guides/search"),
-    ("GET", "/api/guides/{slug:str}"),
-    # Share holders authenticate with the share token, not a session (tested in test_sharing).
-    ("GET", "/api/shared"),
-    ("GET", "/api/shared/report.pdf"),
-}
 PHQ9 = {"instrument": "phq9", "answers": [1] * 9, "taken_at": "2026-11-19T20:00:00-05:00"}
 BODIES: dict[str, Any] = {
     "/api/entries": ENTRY,
@@ -41,18 +26,6 @@ BODIES: dict[str, Any] = {
     "/api/account": {"password": PASSWORD},
     "/api/shares": {"audience": "family", "guides": [], "include_schedule": True},
 }
-
-
-def api_routes(app: Litestar) -> list[tuple[str, str]]:
-    found = []
-    for route in app.routes:
-        if not isinstance(route, HTTPRoute) or not route.path.startswith("/api/"):
-            continue
-        if route.path.startswith("/api/schema"):
-            continue
-        for method in sorted(route.methods - {"OPTIONS", "HEAD"}):
-            found.append((method, route.path))
-    return found
 
 
 def body_for(path: str) -> Any:
@@ -87,6 +60,11 @@ def fill(path: str, objects: dict[str, str]) -> str:
     return re.sub(r"\{[^}]+\}", objects[collection], path)
 
 
+def test_every_public_route_exists(app: Litestar) -> None:
+    """A route renamed or removed must leave the public list too, or it would excuse nothing."""
+    assert sorted(PUBLIC_ROUTES - set(api_routes(app))) == []
+
+
 async def test_every_private_route_needs_a_session(app: Litestar, client: Client) -> None:
     routes = api_routes(app)
     assert len(routes) > 15
@@ -98,7 +76,7 @@ async def test_every_private_route_needs_a_session(app: Litestar, client: Client
         "/api/shares": "x",
     }
     for method, path in routes:
-        if (method, path) in PUBLIC:
+        if (method, path) in PUBLIC_ROUTES:
             continue
         url = fill(path, objects) if "{" in path else path
         response = await client.request(method, url, json=body_for(path))
@@ -125,7 +103,7 @@ async def test_another_users_id_answers_exactly_like_a_fresh_id(
         if path in BODIES and path != "/api/shares"
     }
     for method, path in api_routes(app):
-        if (method, path) in PUBLIC or "{" not in path:
+        if (method, path) in PUBLIC_ROUTES or "{" not in path:
             continue
         collection = re.sub(r"/\{[^}]+\}.*$", "", path)
         fresh = new_id() if collection in before else "x" + new_id()
@@ -147,7 +125,7 @@ async def test_another_users_id_answers_exactly_like_a_fresh_id(
 async def test_collections_show_only_your_own(app: Litestar, alice: Client, bob: Client) -> None:
     objects = await alice_objects(alice)
     for method, path in api_routes(app):
-        if method != "GET" or (method, path) in PUBLIC or "{" in path:
+        if method != "GET" or (method, path) in PUBLIC_ROUTES or "{" in path:
             continue
         response = await bob.get(path)
         assert response.status_code == 200, (path, response.status_code)

@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.conftest import new_id, register
+from tests.helpers import new_id, register
 
 Client = AsyncTestClient[Litestar]
 NOW = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)
@@ -109,7 +109,8 @@ async def test_archive_round_trip_to_a_fresh_server(client: Client, second_serve
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
     archive = response.json()
-    assert archive["format"] == "waypoint-archive" and archive["version"] == 1
+    assert archive["format"] == "waypoint-archive"
+    assert archive["version"] == 1
     assert archive["account"] == {
         "username": "ana",
         "display_name": "Ana",
@@ -143,8 +144,10 @@ async def test_importing_the_same_archive_again_changes_nothing(client: Client) 
     for _ in range(2):
         response = await client.post("/api/import/archive", json=archive)
         assert response.status_code == 200
-        assert response.json()["created"] == 0 and response.json()["unchanged"] == 9
-        assert response.json()["conflicts"] == 0 and response.json()["account_updated"] == []
+        assert response.json()["created"] == 0
+        assert response.json()["unchanged"] == 9
+        assert response.json()["conflicts"] == 0
+        assert response.json()["account_updated"] == []
 
     assert {kind: (await client.get(f"/api/{kind}")).json() for kind in KINDS} == before
     assert (await client.get("/api/changes")).json() == changes_before
@@ -157,9 +160,11 @@ async def test_archive_moves_to_another_account_on_the_same_server(client: Clien
     await client.delete("/api/session")
     await register(client, "ben")
     first = await client.post("/api/import/archive", json=archive)
-    assert first.status_code == 200 and first.json()["created"] == 9
+    assert first.status_code == 200
+    assert first.json()["created"] == 9
     again = await client.post("/api/import/archive", json=archive)
-    assert again.json()["created"] == 0 and again.json()["unchanged"] == 9
+    assert again.json()["created"] == 0
+    assert again.json()["unchanged"] == 9
     entries = (await client.get("/api/entries")).json()
     assert sorted(e["note"] for e in entries) == sorted(e["note"] for e in archive["entries"])
 
@@ -247,7 +252,8 @@ async def test_daylio_import_maps_moods_tags_and_notes(client: Client) -> None:
     }
     rad = entries["2026-06-05"]
     assert rad["tags"] == ["friends", "walk", "good sleep"]
-    assert rad["note"] == "Great day\n\nSaw Mia." and rad["time"] == "21:30:00"
+    assert rad["note"] == "Great day\n\nSaw Mia."
+    assert rad["time"] == "21:30:00"
     assert entries["2026-06-04"]["time"] == "21:15:00"
     assert entries["2026-06-04"]["note"] == "Long day,\r\nbut fine"
     assert entries["2026-06-02"]["note"] == "Tired"
@@ -286,9 +292,11 @@ async def test_daylio_bad_rows_are_reported_and_nothing_is_imported(client: Clie
 async def test_daylio_rejects_what_is_not_a_daylio_export(client: Client) -> None:
     await register(client, "ana")
     other = await client.post("/api/import/daylio", content=b"a,b\r\n1,2\r\n", headers=CSV)
-    assert other.status_code == 400 and other.json()["extra"][0]["field"] == "header"
+    assert other.status_code == 400
+    assert other.json()["extra"][0]["field"] == "header"
     binary = await client.post("/api/import/daylio", content=b"\xff\xfe\x00", headers=CSV)
     assert binary.status_code == 400
     future = "full_date,time,mood\r\n2026-08-01,10:00,good\r\n"
     response = await client.post("/api/import/daylio", content=future.encode(), headers=CSV)
-    assert response.status_code == 400 and response.json()["extra"][0]["field"] == "day"
+    assert response.status_code == 400
+    assert response.json()["extra"][0]["field"] == "day"

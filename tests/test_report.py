@@ -17,7 +17,7 @@ from api.domain.kinds import TreatmentOut
 from api.domain.report import chart_box, latin1, render_report
 from api.domain.trends import AssessmentPoint, EntryPoint, TreatmentPoint, Trends, compute_trends
 from api.settings import Settings
-from tests.conftest import new_id, register
+from tests.helpers import new_id, register
 
 Client = AsyncTestClient[Litestar]
 TZ = ZoneInfo("Europe/Paris")
@@ -84,7 +84,7 @@ def chart_ink(pdf: bytes, paper: str = "A4") -> int:
     px_per_mm = 2 * 72 / 25.4
     x, y, width, height = chart_box(paper)  # type: ignore[arg-type]
     box = (x * px_per_mm, y * px_per_mm, (x + width) * px_per_mm, (y + height) * px_per_mm)
-    region = image.crop(tuple(round(v) for v in box))  # type: ignore[arg-type]
+    region = image.crop(tuple(round(v) for v in box))
     return sum(count for shade, count in enumerate(region.histogram()) if shade < 235)
 
 
@@ -105,12 +105,16 @@ def test_report_has_name_period_scores_status_and_one_page() -> None:
     assert "Ana Example" in text
     assert f"{start.isoformat()} to {END.isoformat()}" in text
     assert f"Generated {END.isoformat()}" in text
-    assert "8 / 27" in text and "Mild" in text  # the in-period PHQ-9 with its band
+    assert "8 / 27" in text  # the in-period PHQ-9 with its band
+    assert "Mild" in text
     assert "Response" in text  # 20 -> 8 is a 60 % drop
     assert "-12 points (60% drop)" in text
-    assert "IV infusion" in text and "35 mg" in text and "dissociation; nausea" in text
+    assert "IV infusion" in text
+    assert "35 mg" in text
+    assert "dissociation; nausea" in text
     assert "planned" in text
-    assert "Crisis flags" in text and (END - 10 * DAY).isoformat() in text
+    assert "Crisis flags" in text
+    assert (END - 10 * DAY).isoformat() in text
     assert "not a diagnosis" in text
     assert "Adherence" in text
 
@@ -146,7 +150,8 @@ def test_text_outside_latin1_never_breaks_the_render() -> None:
     )
     pages, text = text_of(pdf)
     assert pages == 1
-    assert "Zo\u00eb" in text and "naus\u00e9e - l\u00e9g\u00e8re" in text
+    assert "Zo\u00eb" in text
+    assert "naus\u00e9e - l\u00e9g\u00e8re" in text
     assert latin1("a\u2019b \u201cc\u201d \u2026 \u65e5\n") == 'a\'b "c" ... ? '
 
 
@@ -189,7 +194,9 @@ async def test_report_route_defaults_to_last_90_days(client: Client) -> None:
     assert "attachment" in response.headers["content-disposition"]
     pages, text = text_of(response.content)
     assert pages == 1
-    assert "Ana Lima" in text and "10 / 27" in text and "Moderate" in text
+    assert "Ana Lima" in text
+    assert "10 / 27" in text
+    assert "Moderate" in text
     assert f"{(END - 89 * DAY).isoformat()} to {END.isoformat()} (90 days)" in text
 
     period = await client.get("/api/export/report.pdf?from=2026-06-01&to=2026-06-15")

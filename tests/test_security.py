@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.conftest import ENTRY, PASSWORD, TREATMENT, new_id, register
+from tests.helpers import ENTRY, PASSWORD, TREATMENT, new_id, register
 
 Client = AsyncTestClient[Litestar]
 
@@ -22,7 +22,8 @@ async def test_security_headers_on_every_response(alice: Client) -> None:
         await alice.get("/api/nothing-here"),
     ):
         csp = response.headers["content-security-policy"]
-        assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp
+        assert "frame-ancestors 'none'" in csp
+        assert "default-src 'self'" in csp
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "no-referrer"
         assert "strict-transport-security" not in response.headers
@@ -35,7 +36,8 @@ async def test_https_deployment_sends_hsts_and_host_cookie(tmp_path: object) -> 
         response = await c.post("/api/account", json={"username": "ana", "password": PASSWORD})
         assert "max-age" in response.headers["strict-transport-security"]
         cookie = response.headers["set-cookie"]
-        assert cookie.startswith("__Host-waypoint=") and "Secure" in cookie
+        assert cookie.startswith("__Host-waypoint=")
+        assert "Secure" in cookie
 
 
 async def test_cross_site_writes_are_refused(alice: Client) -> None:
@@ -76,7 +78,8 @@ async def test_validation_errors_never_echo_private_text(alice: Client) -> None:
     response = await alice.put(
         f"/api/entries/{new_id()}", json={**ENTRY, "mood": 99, "note": secret}
     )
-    assert response.status_code == 400 and secret not in response.text
+    assert response.status_code == 400
+    assert secret not in response.text
 
 
 async def test_no_journal_text_password_or_token_in_logs(
@@ -110,7 +113,8 @@ async def test_no_journal_text_password_or_token_in_logs(
     logged = "\n".join(record.getMessage() + str(record.exc_info) for record in caplog.records)
     assert caplog.records, "expected some log output to inspect"
     for canary in [*canaries.values(), token]:
-        assert canary and canary not in logged
+        assert canary
+        assert canary not in logged
 
 
 async def test_openapi_documents_routes_and_constraints(client: Client) -> None:
@@ -127,9 +131,11 @@ async def test_openapi_documents_routes_and_constraints(client: Client) -> None:
     ):
         assert path in paths, path
     entry = schema["components"]["schemas"]["EntryPut"]["properties"]["mood"]
-    assert entry["minimum"] == 0 and entry["maximum"] == 10
+    assert entry["minimum"] == 0
+    assert entry["maximum"] == 10
 
 
 async def test_healthz(client: Client) -> None:
     response = await client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}

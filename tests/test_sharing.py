@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
-from tests.conftest import new_id
+from tests.helpers import new_id
 
 Client = AsyncTestClient[Litestar]
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # 07:00 in New York, alice's zone
@@ -167,10 +167,13 @@ async def test_a_new_link_shows_its_token_once_and_stores_only_its_hash(
     token = created["token"]
     assert len(token) >= 43
     assert created["url"] == f"{BASE_URL}/shared#{token}"
-    assert created["status"] == "active" and created["opens"] == 0
+    assert created["status"] == "active"
+    assert created["opens"] == 0
     assert created["label"] == "For Mum"
     listing = (await alice.get("/api/shares")).text
-    assert token not in listing and '"token"' not in listing and "url" not in listing
+    assert token not in listing
+    assert '"token"' not in listing
+    assert "url" not in listing
     with sqlite3.connect(settings.db_path) as conn:
         (row,) = conn.execute("SELECT * FROM shares").fetchall()
     assert hashlib.sha256(token.encode()).digest() in row
@@ -244,7 +247,8 @@ async def test_a_family_link_shows_the_guides_and_only_the_upcoming_planned_date
     response = await open_link(holder, created["token"])
     assert response.status_code == 200, response.text
     view = response.json()
-    assert view["audience"] == "family" and view["label"] == "For Sam"
+    assert view["audience"] == "family"
+    assert view["label"] == "For Sam"
     assert view["expires_at"] == "2026-12-21T12:00:00Z"
     assert [g["slug"] for g in view["guides"]] == ["talking-to-family", SLUG]
     assert all(g["blocks"] and g["disclaimer"] for g in view["guides"])
@@ -300,10 +304,12 @@ async def test_a_clinician_link_summarises_only_its_period(alice: Client, holder
     assert response.status_code == 200, response.text
     view = response.json()
     assert set(view) == {"audience", "patient_name", "from", "to", "expires_at", "summary"}
-    assert view["audience"] == "clinician" and view["patient_name"] == "Alice Example"
+    assert view["audience"] == "clinician"
+    assert view["patient_name"] == "Alice Example"
     assert (view["from"], view["to"]) == ("2026-11-01", "2026-11-10")
     summary = view["summary"]
-    assert summary["days_in_period"] == 10 and summary["days_logged"] == 2
+    assert summary["days_in_period"] == 10
+    assert summary["days_logged"] == 2
     assert summary["crisis_flags"] == 0  # the lowest mood on 2026-11-20 is outside the period
     assert "CANARY-ENTRY-NOTE" not in response.text
 
@@ -324,8 +330,10 @@ async def test_a_clinician_pdf_belongs_to_the_patient_who_shared_it(
         assert "attachment" in response.headers["content-disposition"]
         reader = PdfReader(io.BytesIO(response.content))
         texts[name] = "\n".join(page.extract_text() for page in reader.pages)
-    assert "Alice Example" in texts["Alice Example"] and "Bob Other" not in texts["Alice Example"]
-    assert "Bob Other" in texts["Bob Other"] and "Alice Example" not in texts["Bob Other"]
+    assert "Alice Example" in texts["Alice Example"]
+    assert "Bob Other" not in texts["Alice Example"]
+    assert "Bob Other" in texts["Bob Other"]
+    assert "Alice Example" not in texts["Bob Other"]
 
 
 # --- expiry, revocation, ownership -------------------------------------------------------------
@@ -350,7 +358,8 @@ async def test_a_revoked_link_stops_working_at_once(alice: Client, holder: Clien
     response = await open_link(holder, created["token"])
     assert (response.status_code, response.json()) == (404, GONE)
     share = await listed(alice, created["id"])
-    assert share["status"] == "revoked" and share["revoked_at"] == "2026-11-21T12:00:00Z"
+    assert share["status"] == "revoked"
+    assert share["revoked_at"] == "2026-11-21T12:00:00Z"
     assert (await alice.delete(f"/api/shares/{created['id']}")).status_code == 204  # idempotent
 
 
@@ -402,7 +411,8 @@ async def test_each_open_is_counted_with_its_time(
         clock.advance(hours=1)
         assert (await open_link(holder, created["token"])).status_code == 200
     share = await listed(alice, created["id"])
-    assert share["opens"] == 3 and share["last_opened_at"] == "2026-11-21T15:00:00Z"
+    assert share["opens"] == 3
+    assert share["last_opened_at"] == "2026-11-21T15:00:00Z"
     await alice.delete(f"/api/shares/{created['id']}")
     await open_link(holder, created["token"])
     assert (await listed(alice, created["id"]))["opens"] == 3  # a refused open is not an open
@@ -440,7 +450,8 @@ async def test_every_holder_response_carries_the_privacy_headers(
     for n in range(ATTEMPTS + 1):
         responses.append(await open_link(holder, f"bad-token-{n:040d}"))
     assert [r.status_code for r in responses][:4] == [200, 200, 200, 403]
-    assert responses[-2].status_code == 404 and responses[-1].status_code == 429
+    assert responses[-2].status_code == 404
+    assert responses[-1].status_code == 429
     for response in responses:
         assert response.headers["cache-control"] == "no-store"
         assert response.headers["referrer-policy"] == "no-referrer"
@@ -467,7 +478,8 @@ async def test_tokens_never_reach_the_logs(alice: Client, holder: Client) -> Non
         root.removeHandler(handler)
     assert records  # the requests were logged, so the check below can fail
     logged = "\n".join(record.getMessage() + str(record.args) for record in records)
-    assert created["token"] not in logged and "Z" * 43 not in logged
+    assert created["token"] not in logged
+    assert "Z" * 43 not in logged
 
 
 async def test_the_share_routes_are_in_the_openapi_schema(client: Client) -> None:

@@ -52,7 +52,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
-from tests.conftest import PASSWORD, empty_journal
+from tests.helpers import PASSWORD, empty_journal
 
 pytestmark = pytest.mark.slow
 
@@ -186,7 +186,8 @@ class ServerModel:
             if stored is None:  # a tombstone, and nothing of the deleted record
                 assert current == {"id": record_id, "version": version, "deleted": True}
             else:
-                assert current["version"] == version and content_of(current) == stored
+                assert current["version"] == version
+                assert content_of(current) == stored
         elif status in (200, 201):
             assert response.json()["version"] == version
             assert content_of(response.json()) == self.records[record_id][1]

@@ -1,5 +1,6 @@
 """Trend maths: daily series, gaps, 7-day average, baseline, lifts, plateau, time zones."""
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ DAY = timedelta(days=1)
 START = date(2026, 1, 1)
 
 
-def daily(first: date, moods: list[int | None]) -> list[EntryPoint]:
+def daily(first: date, moods: Sequence[int | None]) -> list[EntryPoint]:
     """One check-in per day from `first`; None leaves the day unlogged."""
     return [
         EntryPoint(day=first + offset * DAY, mood=mood)
@@ -258,10 +259,10 @@ def test_lift_stops_counting_at_the_next_treatment() -> None:
     assert (lift_second.still_above, lift_second.days_above) == (True, 9)
 
 
-def plateau_case(after: list[int | None]) -> Trends:
+def plateau_case(after: Sequence[int | None]) -> Trends:
     """Baseline 3 for 14 days, a treatment, then `after` day by day."""
     treatment_day = START + 14 * DAY
-    moods: list[int | None] = [3] * 14 + [3, *after]
+    moods: list[int | None] = [*[3] * 15, *after]
     end = START + (len(moods) - 1) * DAY
     return trends(daily(START, moods), [done(treatment_day)], start=START, end=end)
 
@@ -374,7 +375,8 @@ def test_treatment_day_is_the_local_day_in_the_users_zone() -> None:
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="has no time zone"):
-        local_day(datetime(2026, 3, 8, 1, 30), NEW_YORK)
+        # The naive datetime is the input under test, so DTZ001 does not apply here.
+        local_day(datetime(2026, 3, 8, 1, 30), NEW_YORK)  # noqa: DTZ001
 
 
 def at_offset(day: date, hour: int, minute: int, utc_offset_hours: int) -> datetime:

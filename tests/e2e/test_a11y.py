@@ -3,6 +3,7 @@ screenshot saved to tests/e2e/screenshots/ for a person to look at."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import SCREENSHOTS, api_json, new_context, register, seed_journal
+from tests.helpers import SCREENSHOTS, api_json, new_context, seed_journal, sign_up
 
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
@@ -33,11 +34,11 @@ SCHEMES = ["light", "dark"]
 
 
 @pytest.fixture(scope="module")
-def signed_in(browser: Browser, server: str) -> Iterator[dict[str, Any]]:
+def signed_in(browser: Browser, server: str) -> dict[str, Any]:
     """One account with six weeks of data and a family link; its cookies for each test."""
     context = new_context(browser, server)
     page = context.new_page()
-    register(page)
+    sign_up(page)
     seed_journal(page)
     link = api_json(
         page,
@@ -48,7 +49,7 @@ def signed_in(browser: Browser, server: str) -> Iterator[dict[str, Any]]:
     assert link["status"] == 201, link
     state = context.storage_state()
     context.close()
-    yield {"state": state, "family_url": link["body"]["url"]}
+    return {"state": state, "family_url": link["body"]["url"]}
 
 
 def check(page: Page, name: str) -> None:
@@ -64,6 +65,16 @@ def check(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
     assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+@contextlib.contextmanager
+def opened(browser: Browser, server: str, scheme: str, **options: Any) -> Iterator[Page]:
+    """A page in a fresh browser context in this colour scheme; the context closes after."""
+    context = new_context(browser, server, color_scheme=scheme, **options)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def settle(page: Page) -> None:
@@ -82,50 +93,42 @@ def test_screen(
     title: str | None,
     scheme: str,
 ) -> None:
-    context = new_context(browser, server, storage_state=signed_in["state"], color_scheme=scheme)
-    page = context.new_page()
-    page.goto("/" + route)
-    heading = page.get_by_role("heading", level=1)
-    expect(heading).to_be_visible()
-    if title:
-        expect(heading).to_have_text(title)
-    settle(page)
-    if name == "trends":
-        expect(page.locator("svg.chart circle.mood").first).to_be_attached()
-    check(page, f"{name}-{scheme}")
-    context.close()
+    with opened(browser, server, scheme, storage_state=signed_in["state"]) as page:
+        page.goto("/" + route)
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_be_visible()
+        if title:
+            expect(heading).to_have_text(title)
+        settle(page)
+        if name == "trends":
+            expect(page.locator("svg.chart circle.mood").first).to_be_attached()
+        check(page, f"{name}-{scheme}")
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_login_screen(browser: Browser, server: str, scheme: str) -> None:
-    context = new_context(browser, server, color_scheme=scheme)
-    page = context.new_page()
-    page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
-    check(page, f"login-{scheme}")
-    context.close()
+    with opened(browser, server, scheme) as page:
+        page.goto("/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+        check(page, f"login-{scheme}")
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_crisis_panel(
     browser: Browser, server: str, signed_in: dict[str, Any], scheme: str
 ) -> None:
-    context = new_context(browser, server, storage_state=signed_in["state"], color_scheme=scheme)
-    page = context.new_page()
-    page.goto("/#/today")
-    page.get_by_role("button", name="Get help now").click()
-    expect(page.get_by_role("dialog", name="Get help now")).to_be_visible()
-    check(page, f"crisis-{scheme}")
-    context.close()
+    with opened(browser, server, scheme, storage_state=signed_in["state"]) as page:
+        page.goto("/#/today")
+        page.get_by_role("button", name="Get help now").click()
+        expect(page.get_by_role("dialog", name="Get help now")).to_be_visible()
+        check(page, f"crisis-{scheme}")
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_family_link_page(
     browser: Browser, server: str, signed_in: dict[str, Any], scheme: str
 ) -> None:
-    context = new_context(browser, server, color_scheme=scheme)
-    page = context.new_page()
-    page.goto(signed_in["family_url"])
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Shared with you")
-    check(page, f"shared-family-{scheme}")
-    context.close()
+    with opened(browser, server, scheme) as page:
+        page.goto(signed_in["family_url"])
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Shared with you")
+        check(page, f"shared-family-{scheme}")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 from playwright.sync_api import Browser, Request, expect
 
-from tests.e2e.conftest import new_context, wait_for_service_worker
+from tests.helpers import new_context, wait_for_service_worker
 
 BUDGET = 100 * 1000  # bytes, compressed
 
@@ -27,7 +27,7 @@ def test_first_load_fits_the_budget(browser: Browser, server: str) -> None:
     expect(page.get_by_role("heading", level=1, name="Log in")).to_be_visible()
     wait_for_service_worker(page)
     page.wait_for_load_state("networkidle")
-    measured = {}
+    measured: dict[str, int] = {}
     for request in finished:
         response = request.response()
         if response is None or response.from_service_worker:
@@ -38,20 +38,22 @@ def test_first_load_fits_the_budget(browser: Browser, server: str) -> None:
 
     paths = sorted({urlsplit(url).path for url in measured})
     shell = [p for p in paths if not p.startswith("/api/")]
-    assert "/" in shell and "/sw.js" in shell and any(p.endswith("/js/app.js") for p in shell)
+    assert "/" in shell
+    assert "/sw.js" in shell
+    assert any(p.endswith("/js/app.js") for p in shell)
     assert len([p for p in shell if p.endswith(".js")]) >= 15  # every screen was pre-cached
 
-    by_gzip = {}
+    by_gzip: dict[str, int] = {}
     with httpx.Client(base_url=server) as client:
         for path in paths:
-            with client.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as response:
-                by_gzip[path] = sum(len(chunk) for chunk in response.iter_raw())
+            with client.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as raw:
+                by_gzip[path] = sum(len(chunk) for chunk in raw.iter_raw())
     browser_total = sum(measured.values())
     gzip_total = sum(by_gzip.values())
     shell_total = sum(by_gzip[p] for p in shell)
-    print(
-        f"\nfirst load: {len(paths)} requests; shell {shell_total} B gzip "
-        f"({len(shell)} files); everything {gzip_total} B gzip, {browser_total} B per Chromium"
+    summary = (
+        f"first load: {len(paths)} requests; shell {shell_total} B gzip ({len(shell)} files); "
+        f"everything {gzip_total} B gzip, {browser_total} B per Chromium"
     )
-    assert gzip_total <= BUDGET, by_gzip
-    assert browser_total <= BUDGET, measured
+    assert gzip_total <= BUDGET, (summary, by_gzip)
+    assert browser_total <= BUDGET, (summary, measured)

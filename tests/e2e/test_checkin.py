@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import local_today, register
-
-
-def check_in(page: Page, mood: int, note: str = "") -> None:
-    scale = page.get_by_role("group", name="How is your mood right now?")
-    scale.get_by_text(str(mood), exact=True).click()
-    if note:
-        page.get_by_text("Add more (optional)").click()
-        page.get_by_label("Note").fill(note)
-    page.get_by_role("button", name="Save check-in").click()
+from tests.helpers import check_in, local_today, sign_up
 
 
 def test_checkin_appears_in_chart_and_table(page: Page) -> None:
-    register(page)
+    sign_up(page)
     check_in(page, 7, note="walked by the river")
     expect(page.get_by_role("status")).to_have_text("Check-in saved.")
     recent = page.locator("#recent li.checkin")
@@ -41,7 +32,7 @@ def test_checkin_appears_in_chart_and_table(page: Page) -> None:
 
 
 def test_trends_periods(page: Page) -> None:
-    register(page)
+    sign_up(page)
     page.goto("/#/trends")
     for days in (90, 365, 30):
         button = page.get_by_role("button", name=f"{days} days")
@@ -53,7 +44,7 @@ def test_trends_periods(page: Page) -> None:
 
 
 def test_checkin_with_the_keyboard_alone(page: Page) -> None:
-    register(page)
+    sign_up(page)
     first = page.get_by_role("radio", name="0", exact=True)
     first.focus()
     for _ in range(5):
@@ -73,7 +64,7 @@ def test_checkin_with_the_keyboard_alone(page: Page) -> None:
 
 
 def test_tapping_a_day_on_the_chart_lists_its_checkins(page: Page) -> None:
-    register(page)
+    sign_up(page)
     check_in(page, 2, note="a heavy day")
     expect(page.get_by_role("status")).to_have_text("Check-in saved.")
     page.get_by_role("link", name="Trends").click()

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import register, wait_for_service_worker
-from tests.e2e.test_checkin import check_in
+from tests.helpers import check_in, sign_up, wait_for_service_worker
 
 
 def answer_phq9(page: Page, item9: int) -> None:
@@ -29,7 +28,7 @@ def expect_crisis_panel(page: Page) -> None:
 
 
 def test_phq9_item9_above_zero_opens_the_crisis_panel(page: Page) -> None:
-    register(page)
+    sign_up(page)
     answer_phq9(page, item9=1)
     expect_crisis_panel(page)
     page.get_by_role("button", name="Close").click()
@@ -37,7 +36,7 @@ def test_phq9_item9_above_zero_opens_the_crisis_panel(page: Page) -> None:
 
 
 def test_phq9_without_item9_does_not(page: Page) -> None:
-    register(page)
+    sign_up(page)
     answer_phq9(page, item9=0)
     expect(page.get_by_role("heading", name="Your score: 8 of 27")).to_be_visible()
     expect(page.get_by_role("dialog")).to_be_hidden()
@@ -46,7 +45,7 @@ def test_phq9_without_item9_does_not(page: Page) -> None:
 def test_lowest_mood_offline_opens_the_saved_crisis_panel(
     page: Page, context: BrowserContext
 ) -> None:
-    register(page)
+    sign_up(page)
     wait_for_service_worker(page)
     context.set_offline(True)
     check_in(page, 0)
@@ -57,7 +56,7 @@ def test_lowest_mood_offline_opens_the_saved_crisis_panel(
 def test_phq9_offline_is_scored_and_flagged_on_the_phone(
     page: Page, context: BrowserContext
 ) -> None:
-    register(page)
+    sign_up(page)
     wait_for_service_worker(page)
     # Never opened online: the wording was kept on the phone at start-up.
     context.set_offline(True)
@@ -84,7 +83,7 @@ EVERY_SCREEN = [
 @pytest.mark.parametrize("route", EVERY_SCREEN)
 def test_help_is_one_tap_away_on_every_screen(page: Page, route: str) -> None:
     if route != "#/login":
-        register(page)
+        sign_up(page)
     page.goto("/" + route)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     page.get_by_role("button", name="Get help now").click()

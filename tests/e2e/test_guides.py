@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.e2e.conftest import new_context
+from tests.helpers import new_context
 from tests.server import ServerProcess
 
 ELSEWHERE = {

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import os
 import shutil
 import struct
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from api.settings import PROJECT_DIR
-from tests.e2e.conftest import new_context, wait_for_service_worker
-from tests.server import READY_PREFIX
+from tests.helpers import new_context, wait_for_service_worker
+from tests.server import ServerProcess
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -38,6 +33,7 @@ def test_page_is_controlled_by_the_service_worker(page: Page) -> None:
 def test_manifest_has_what_install_needs(page: Page, server: str) -> None:
     page.goto("/")
     href = page.locator('link[rel="manifest"]').get_attribute("href")
+    assert href is not None
     response = httpx.get(server + href)
     assert response.headers["content-type"].startswith("application/manifest+json")
     manifest = response.json()
@@ -45,11 +41,13 @@ def test_manifest_has_what_install_needs(page: Page, server: str) -> None:
     assert manifest["short_name"]
     assert manifest["start_url"] == "/"
     assert manifest["display"] == "standalone"
-    assert manifest["theme_color"].startswith("#") and manifest["background_color"].startswith("#")
-    sizes = {}
+    assert manifest["theme_color"].startswith("#")
+    assert manifest["background_color"].startswith("#")
+    sizes: dict[str, set[int]] = {}
     for icon in manifest["icons"]:
         image = httpx.get(server + icon["src"])
-        assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+        assert image.status_code == 200
+        assert image.headers["content-type"] == "image/png"
         width, height = png_size(image.content)
         assert icon["sizes"] == f"{width}x{height}"
         sizes.setdefault(icon.get("purpose", "any"), set()).add(width)
@@ -70,44 +68,12 @@ def test_the_app_opens_offline(page: Page, context: BrowserContext) -> None:
     expect(page.locator("article.guide")).to_be_visible()
 
 
-class Deployment:
-    """The server on a fixed port with its own copy of pwa/, so a test can deploy a new version
-    at the same origin (tests.server.ServerProcess always picks a new port)."""
-
-    def __init__(self, db: Path, pwa: Path, port: int = 0) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WAYPOINT_")}
-        env.update(WAYPOINT_PWA_DIR=str(pwa), WAYPOINT_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
-        command = ["serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db)]
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "api", *command],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        assert line.startswith(READY_PREFIX), line
-        self.url = line.removeprefix(READY_PREFIX).strip().rstrip("/")
-        self.port = int(self.url.rsplit(":", 1)[1])
-        for _ in range(500):
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(self.url + "/healthz").status_code == 200:
-                    return
-            time.sleep(0.02)
-        raise AssertionError("the server did not answer")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-
-
 def test_a_new_version_waits_until_the_person_reloads(browser: Browser, tmp_path: Path) -> None:
     pwa = tmp_path / "pwa"
     shutil.copytree(PROJECT_DIR / "pwa", pwa)
-    server = Deployment(tmp_path / "db.sqlite", pwa)
+    env = {"WAYPOINT_PWA_DIR": str(pwa)}
+    server = ServerProcess(tmp_path / "db.sqlite", env=env)
+    server.start()
     context = new_context(browser, server.url)
     try:
         page = context.new_page()
@@ -122,7 +88,8 @@ def test_a_new_version_waits_until_the_person_reloads(browser: Browser, tmp_path
         server.stop()
         css = pwa / "css" / "app.css"
         css.write_text(css.read_text() + "\n/* next version */\n")
-        server = Deployment(tmp_path / "db.sqlite", pwa, port=server.port)
+        server = ServerProcess(tmp_path / "db.sqlite", env=env, listen_port=server.port)
+        server.start()
 
         page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
         expect(banner).to_be_visible()
@@ -148,7 +115,8 @@ def test_assets_are_versioned_cached_and_compressed(server: str) -> None:
     assert html.headers["content-encoding"] == "gzip"
     assert "accept-encoding" in html.headers["vary"].lower()
     assert "__V__" not in html.text
-    assert 'src="/v/' in html.text and 'href="/v/' in html.text
+    assert 'src="/v/' in html.text
+    assert 'href="/v/' in html.text
 
     script = html.text.split('<script type="module" src="', 1)[1].split('"', 1)[0]
     raw = httpx.get(server + script, headers={"Accept-Encoding": "gzip"}, follow_redirects=False)

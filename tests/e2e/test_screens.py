@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.e2e.conftest import PASSWORD, api_json, new_context, register, seed_journal, unique
+from tests.helpers import PASSWORD, api_json, log_in, new_context, seed_journal, sign_up, unique
 
 
 def export_archive(page: Page, path: Path) -> Path:
@@ -27,7 +27,7 @@ def import_archive(page: Page, archive: Path) -> Locator:
 
 
 def test_archive_round_trip(page: Page, tmp_path: Path) -> None:
-    register(page)
+    sign_up(page)
     note = unique("archived")
     seed_journal(page, days=10, note=note)
     archive = export_archive(page, tmp_path / "archive.json")
@@ -39,14 +39,14 @@ def test_archive_round_trip(page: Page, tmp_path: Path) -> None:
 
 
 def test_archive_moves_to_another_account(page: Page, tmp_path: Path) -> None:
-    register(page)
+    sign_up(page)
     note = unique("archived")
     seed_journal(page, days=10, note=note)
     archive = export_archive(page, tmp_path / "archive.json")
     page.goto("/#/more")
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("heading", level=1, name="Log in")).to_be_visible()
-    register(page)
+    sign_up(page)
     card = import_archive(page, archive)
     expect(card).to_contain_text("added", timeout=3000)
     page.get_by_role("link", name="Today").click()
@@ -54,7 +54,7 @@ def test_archive_moves_to_another_account(page: Page, tmp_path: Path) -> None:
 
 
 def test_daylio_import_and_a_bad_row(page: Page) -> None:
-    register(page)
+    sign_up(page)
     page.goto("/#/export")
     card = page.get_by_role("form", name="Import from Daylio")
     bad = (
@@ -85,7 +85,7 @@ def test_daylio_import_and_a_bad_row(page: Page) -> None:
 def test_clinician_link_shows_the_summary_and_downloads_the_pdf(
     page: Page, browser: Browser, server: str, tmp_path: Path
 ) -> None:
-    register(page)
+    sign_up(page)
     seed_journal(page, days=45, note=unique("private"))
     page.goto("/#/share")
     page.get_by_label("My clinician").check()
@@ -122,7 +122,7 @@ def test_guide_search_marks_the_words(page: Page) -> None:
 
 
 def test_deleting_the_account_needs_the_password_and_is_final(page: Page) -> None:
-    username = register(page)
+    username = sign_up(page)
     page.goto("/#/account")
     form = page.get_by_role("form", name="Delete account")
     form.get_by_label("Type your password to confirm").fill("not my password")
@@ -132,7 +132,5 @@ def test_deleting_the_account_needs_the_password_and_is_final(page: Page) -> Non
     form.get_by_label("Type your password to confirm").fill(PASSWORD)
     form.get_by_role("button", name="Delete my account").click()
     expect(page.get_by_role("heading", level=1, name="Log in")).to_be_visible()
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, username)
     expect(page.get_by_role("alert")).to_contain_text("Wrong username or password")

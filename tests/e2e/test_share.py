@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, Response, expect
 
-from tests.e2e.conftest import api_json, new_context, register, unique
-from tests.e2e.test_checkin import check_in
+from tests.helpers import api_json, check_in, new_context, sign_up, unique
 
 CHOSEN = "for-family-how-to-help"
 
@@ -17,7 +16,7 @@ def guide_titles(page: Page) -> dict[str, str]:
 def test_family_link_shows_guides_and_schedule_but_no_journal(
     page: Page, browser: Browser, server: str
 ) -> None:
-    register(page)
+    sign_up(page)
     canary = unique("CANARY")
     check_in(page, 3, note=f"journal {canary}")
     expect(page.get_by_role("status")).to_have_text("Check-in saved.")
@@ -32,7 +31,8 @@ def test_family_link_shows_guides_and_schedule_but_no_journal(
     expect(page.get_by_role("status")).to_have_text("Treatment saved.")
 
     titles = guide_titles(page)
-    assert CHOSEN in titles and len(titles) > 1
+    assert CHOSEN in titles
+    assert len(titles) > 1
     page.goto("/#/share")
     expect(page.get_by_role("heading", level=1, name="Share")).to_be_visible()
     guides = page.get_by_role("group", name="Guides to include")
@@ -68,7 +68,8 @@ def test_family_link_shows_guides_and_schedule_but_no_journal(
     expect(schedule).to_contain_text("IV infusion")
     reader.wait_for_load_state("networkidle")
     assert canary not in reader.content()
-    assert bodies and not any(canary in body for body in bodies)
+    assert bodies
+    assert not any(canary in body for body in bodies)
     assert "Riverside" not in reader.content()
 
     # The owner sees the open, and cancels the link; it stops working at once.

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.e2e.conftest import (
-    PASSWORD,
+from tests.helpers import (
     api_json,
+    check_in,
+    log_in,
     new_context,
-    register,
+    sign_up,
     unique,
     wait_for_service_worker,
 )
-from tests.e2e.test_checkin import check_in
 
 
-def entries_with_note(page: Page, note: str) -> list[dict]:
+def entries_with_note(page: Page, note: str) -> list[dict[str, Any]]:
     response = api_json(page, "/api/entries")
     assert response["status"] == 200, response
     return [e for e in response["body"] if e["note"] == note]
 
 
 def test_offline_checkin_is_kept_and_synced_once(page: Page, context: BrowserContext) -> None:
-    register(page)
+    sign_up(page)
     wait_for_service_worker(page)
     note = unique("offline-note")
 
@@ -49,7 +51,7 @@ def test_lost_response_is_retried_without_a_duplicate(browser: Browser, server: 
     """The server stores the check-in but the answer never arrives; the retry must not duplicate."""
     context = new_context(browser, server, service_workers="block")
     page = context.new_page()
-    register(page)
+    sign_up(page)
     note = unique("lost-answer")
     dropped: list[str] = []
 
@@ -80,7 +82,7 @@ def test_conflict_keeps_both_versions_until_the_person_chooses(
 ) -> None:
     phone = new_context(browser, server)
     page = phone.new_page()
-    username = register(page)
+    username = sign_up(page)
     page.get_by_role("link", name="Treatments").click()
     page.get_by_label("is planned").check()
     page.get_by_label("Date and time").fill("2031-05-06T10:00")
@@ -99,9 +101,7 @@ def test_conflict_keeps_both_versions_until_the_person_chooses(
     laptop = new_context(browser, server)
     other = laptop.new_page()
     other.goto("/#/login")
-    other.get_by_label("Username").fill(username)
-    other.get_by_label("Password").fill(PASSWORD)
-    other.get_by_role("button", name="Log in").click()
+    log_in(other, username)
     expect(other.get_by_role("heading", level=1, name="Today")).to_be_visible()
     current = api_json(other, f"/api/treatments/{treatment_id}")["body"]
     edited = {
@@ -130,7 +130,7 @@ def test_conflict_keeps_both_versions_until_the_person_chooses(
 def test_second_device_catches_up(browser: Browser, server: str) -> None:
     phone = new_context(browser, server)
     page = phone.new_page()
-    username = register(page)
+    username = sign_up(page)
     note = unique("from-the-phone")
     check_in(page, 8, note=note)
     expect(page.get_by_role("status")).to_have_text("Check-in saved.")
@@ -138,9 +138,7 @@ def test_second_device_catches_up(browser: Browser, server: str) -> None:
     laptop = new_context(browser, server)
     other = laptop.new_page()
     other.goto("/#/login")
-    other.get_by_label("Username").fill(username)
-    other.get_by_label("Password").fill(PASSWORD)
-    other.get_by_role("button", name="Log in").click()
+    log_in(other, username)
     expect(other.locator("#recent li.checkin", has_text=note)).to_contain_text("Mood 8/10")
     laptop.close()
     phone.close()

@@ -161,7 +161,7 @@ def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
     # One container rule that accepts any name; the name is checked afterwards so that a typo
     # ("::: tips") is an error rather than a paragraph of colons.
-    md.use(container_plugin, name="box", validate=lambda params, markup: True)
+    md.use(container_plugin, name="box", validate=lambda _params, _markup: True)
     return md
 
 

@@ -6,6 +6,7 @@ Pure (lines in, fields and problems out); ``format`` builds the ``Guide`` from t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import NamedTuple
 
@@ -74,36 +75,70 @@ def read_front_matter(
     return found, closing + 1
 
 
-def check_fields(source: str, fields: dict[str, tuple[int, str]], problems: list[Problem]) -> None:
-    def fail(key: str, reason: str) -> None:
-        problems.append(Problem(source, fields[key][0], reason))
+def _slug_problem(slug: str) -> str | None:
+    if not SLUG.match(slug) or len(slug) > 80:
+        return "slug must be lowercase letters, digits and single hyphens"
+    if slug in RESERVED_SLUGS:
+        return f"slug {slug!r} is reserved"
+    return None
 
-    if "slug" in fields:
-        slug = fields["slug"][1]
-        if not SLUG.match(slug) or len(slug) > 80:
-            fail("slug", "slug must be lowercase letters, digits and single hyphens")
-        elif slug in RESERVED_SLUGS:
-            fail("slug", f"slug {slug!r} is reserved")
-    if "audience" in fields and fields["audience"][1] not in ("patient", "family", "both"):
-        fail("audience", "audience must be patient, family or both")
-    if "reviewed" in fields:
-        try:
-            if not ISO_DATE.match(fields["reviewed"][1]):
-                raise ValueError
-            date.fromisoformat(fields["reviewed"][1])
-        except ValueError:
-            fail("reviewed", "reviewed must be a date written YYYY-MM-DD")
-    for key in ("topics", "sources"):
-        if key in fields:
-            items = [item.strip() for item in fields[key][1].split(",")]
-            if not all(items):
-                fail(key, f"{key} must be a comma-separated list with no empty entries")
-            elif len({item.casefold() for item in items}) != len(items):
-                fail(key, f"{key} lists an entry twice")
-    if "order" in fields:
-        order = fields["order"][1]
-        if not (order.isascii() and order.isdigit() and 1 <= int(order) <= MAX_ORDER):
-            fail("order", f"order must be a whole number from 1 to {MAX_ORDER}")
-    for key, limit in (("title", 120), ("summary", 400)):
-        if key in fields and len(fields[key][1]) > limit:
-            fail(key, f"{key} is longer than {limit} characters")
+
+def _audience_problem(audience: str) -> str | None:
+    if audience not in ("patient", "family", "both"):
+        return "audience must be patient, family or both"
+    return None
+
+
+def _reviewed_problem(text: str) -> str | None:
+    try:
+        if not ISO_DATE.match(text):
+            raise ValueError
+        date.fromisoformat(text)
+    except ValueError:
+        return "reviewed must be a date written YYYY-MM-DD"
+    return None
+
+
+def _list_problem(key: str, text: str) -> str | None:
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        return f"{key} must be a comma-separated list with no empty entries"
+    if len({item.casefold() for item in items}) != len(items):
+        return f"{key} lists an entry twice"
+    return None
+
+
+def _order_problem(order: str) -> str | None:
+    if not (order.isascii() and order.isdigit() and 1 <= int(order) <= MAX_ORDER):
+        return f"order must be a whole number from 1 to {MAX_ORDER}"
+    return None
+
+
+def _length_problem(key: str, limit: int) -> Callable[[str], str | None]:
+    def check(text: str) -> str | None:
+        return f"{key} is longer than {limit} characters" if len(text) > limit else None
+
+    return check
+
+
+#: The rule each front-matter value must meet (a reason when it does not).
+FIELD_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "slug": _slug_problem,
+    "audience": _audience_problem,
+    "reviewed": _reviewed_problem,
+    "topics": lambda text: _list_problem("topics", text),
+    "sources": lambda text: _list_problem("sources", text),
+    "order": _order_problem,
+    "title": _length_problem("title", 120),
+    "summary": _length_problem("summary", 400),
+}
+
+
+def check_fields(source: str, fields: dict[str, tuple[int, str]], problems: list[Problem]) -> None:
+    for key, check in FIELD_CHECKS.items():
+        if key not in fields:
+            continue
+        line, value = fields[key]
+        reason = check(value)
+        if reason is not None:
+            problems.append(Problem(source, line, reason))

@@ -1,0 +1,191 @@
+"""What more than one test module needs: accounts, sample records, the public routes, browser steps.
+
+Test modules and the conftest files import from here (or, for a real server process and the
+crash harness, from ``tests.server``, which ``bench/`` also uses); no test module imports
+another test module or a conftest, and the conftest files only define fixtures.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.enums import HttpMethod
+from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+PASSWORD = "correct horse battery"
+
+# --- the API in-process (AsyncTestClient) ----------------------------------------------------
+
+ENTRY = {"day": "2026-11-20", "mood": 6, "anxiety": 3, "tags": ["walk"], "note": "slept ok"}
+TREATMENT = {
+    "at": "2026-11-18T10:00:00-05:00",
+    "kind": "iv_infusion",
+    "status": "done",
+    "dose_mg": 35.0,
+    "side_effects": ["nausea"],
+}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+async def register(
+    client: AsyncTestClient[Litestar], username: str = "alice", **extra: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        "/api/account", json={"username": username, "password": PASSWORD, **extra}
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def use_session(client: AsyncTestClient[Litestar], cookie: str | None) -> None:
+    """Make a client present a given session cookie (an old one, or one from before a restart)."""
+    client.cookies.clear()
+    if cookie:
+        client.cookies.set("waypoint_session", cookie, domain="testserver.local")
+
+
+def empty_journal(db_path: Path) -> None:
+    """Delete every record (accounts and sessions stay), between examples of a property test."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("DELETE FROM records")
+    finally:
+        conn.close()
+
+
+# --- the route table ---------------------------------------------------------------------------
+
+# Operations anyone may call without a session: registration, log-in, and public content
+# (DESIGN.md). Share holders authenticate with the share token instead (tested in test_sharing).
+# Paths are written as OpenAPI writes them; `plain_path` turns the app's own paths into that form.
+PUBLIC_ROUTES = frozenset(
+    {
+        ("GET", "/healthz"),
+        ("POST", "/api/account"),
+        ("POST", "/api/session"),
+        ("GET", "/api/instruments"),
+        ("GET", "/api/crisis"),
+        ("GET", "/api/guides"),
+        ("GET", "/api/guides/search"),
+        ("GET", "/api/guides/{slug}"),
+        ("GET", "/api/shared"),
+        ("GET", "/api/shared/report.pdf"),
+    }
+)
+
+
+def plain_path(path: str) -> str:
+    """``/api/entries/{record_id:uuid}`` -> ``/api/entries/{record_id}`` (the OpenAPI form)."""
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
+def api_routes(app: Litestar) -> list[tuple[str, str]]:
+    """Every (method, plain path) of the HTTP API (``/api/...`` and ``/healthz``), sorted.
+
+    The OpenAPI schema's own routes and the web app's static files are left out: they are not
+    part of the API a client programs against.
+    """
+    found: set[tuple[str, str]] = set()
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path.startswith("/api/schema"):
+            continue
+        if route.path != "/healthz" and not route.path.startswith("/api/"):
+            continue
+        for method in route.methods - {"OPTIONS", "HEAD"}:
+            found.add((HttpMethod(method).value, plain_path(route.path)))
+    return sorted(found)
+
+
+# --- the web app in a real browser (Playwright) ------------------------------------------------
+
+PHONE = {"width": 360, "height": 640}
+SCREENSHOTS = Path(__file__).parent / "e2e" / "screenshots"
+SEED_SCRIPT = Path(__file__).parent / "e2e" / "seed.js"
+
+
+def new_context(browser: Browser, server: str, **options: Any) -> BrowserContext:
+    settings: dict[str, Any] = {
+        "viewport": PHONE,
+        "base_url": server,
+        "service_workers": "allow",
+        "locale": "en-US",
+    }
+    return browser.new_context(**{**settings, **options})
+
+
+def unique(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def sign_up(page: Page, username: str | None = None) -> str:
+    """Create an account through the UI; ends on the Today screen."""
+    username = username or unique()
+    page.goto("/#/login/new")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1, name="Today")).to_be_visible()
+    return username
+
+
+def log_in(page: Page, username: str) -> None:
+    """Fill the Log in screen's form and submit it."""
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def check_in(page: Page, mood: int, note: str = "") -> None:
+    """Save a check-in from the Today screen."""
+    scale = page.get_by_role("group", name="How is your mood right now?")
+    scale.get_by_text(str(mood), exact=True).click()
+    if note:
+        page.get_by_text("Add more (optional)").click()
+        page.get_by_label("Note").fill(note)
+    page.get_by_role("button", name="Save check-in").click()
+
+
+def local_today(page: Page) -> str:
+    """The browser's calendar day (the account's too: registration sends the browser's zone)."""
+    return str(page.evaluate("() => new Date().toLocaleDateString('sv')"))  # sv = YYYY-MM-DD
+
+
+def wait_for_service_worker(page: Page) -> None:
+    # (wait_for_function evaluates a string, which the app's CSP forbids: use a promise instead.)
+    page.evaluate(
+        """() => navigator.serviceWorker.controller ? true : new Promise((resolve) =>
+            navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true)))"""
+    )
+
+
+def api_json(page: Page, path: str, method: str = "GET", body: Any = None) -> Any:
+    """Call the API from inside the page (same origin, the page's session cookie)."""
+    return page.evaluate(
+        """async ([path, method, body]) => {
+            const init = {method, credentials: "same-origin", headers: {}};
+            if (body !== null) {
+                init.body = JSON.stringify(body);
+                init.headers["Content-Type"] = "application/json";
+            }
+            const r = await fetch(path, init);
+            return {status: r.status, body: r.status === 204 ? null : await r.json()};
+        }""",
+        [path, method, body],
+    )
+
+
+def seed_journal(page: Page, days: int = 45, note: str = "") -> None:
+    """A plausible course through the API: daily check-ins, infusions, weekly PHQ-9 / GAD-7."""
+    page.evaluate(SEED_SCRIPT.read_text(), [days, note])
