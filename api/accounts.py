@@ -47,6 +47,20 @@ TimeZoneName = Annotated[
     msgspec.Meta(min_length=1, max_length=64, description="An IANA time zone, e.g. Europe/Paris"),
 ]
 DisplayName = Annotated[str, msgspec.Meta(max_length=80)]
+ClinicPhone = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=30,
+        pattern=r"^$|^\+?[0-9][0-9 ().-]{2,28}$",
+        description="The clinic's phone number, shown on care-team prompts; '' for none",
+    ),
+]
+PatientReference = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=40, description="The clinic's record number, printed in the report's header"
+    ),
+]
 WRONG_LOGIN = "Wrong username or password."
 
 
@@ -67,6 +81,8 @@ class AccountPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     timezone: TimeZoneName | msgspec.UnsetType = msgspec.UNSET
     # The day mood and PHQ-9 baselines are measured against; null = the first done treatment.
     baseline_date: date | msgspec.UnsetType | None = msgspec.UNSET
+    clinic_phone: ClinicPhone | msgspec.UnsetType = msgspec.UNSET
+    patient_reference: PatientReference | msgspec.UnsetType = msgspec.UNSET
 
 
 class PasswordChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -85,6 +101,8 @@ class Account(msgspec.Struct, kw_only=True):
     timezone: str
     baseline_date: date | None
     created_at: str
+    clinic_phone: str = ""
+    patient_reference: str = ""
 
 
 class SessionInfo(msgspec.Struct, kw_only=True):
@@ -116,13 +134,15 @@ def account_of(user: User) -> Account:
         timezone=user.timezone,
         baseline_date=user.baseline_date,
         created_at=user.created_at,
+        clinic_phone=user.clinic_phone,
+        patient_reference=user.patient_reference,
     )
 
 
 def _account_row(conn: sqlite3.Connection, username: str) -> tuple[Any, ...] | None:
     row: tuple[Any, ...] | None = conn.execute(
-        "SELECT id, username, password_hash, display_name, timezone, baseline_date, created_at "
-        "FROM users WHERE username = ?",
+        "SELECT id, username, password_hash, display_name, timezone, baseline_date, created_at, "
+        "clinic_phone, patient_reference FROM users WHERE username = ?",
         (username,),
     ).fetchone()
     return row
@@ -245,7 +265,10 @@ class AccountController(Controller):
     async def show(self, user: NamedDependency[User]) -> Account:
         return account_of(user)
 
-    @patch("/", summary="Change display name, time zone or baseline date")
+    @patch(
+        "/",
+        summary="Change display name, time zone, baseline date, clinic phone or patient reference",
+    )
     async def update(
         self,
         data: JSONBody[AccountPatch],
@@ -257,6 +280,9 @@ class AccountController(Controller):
             check_timezone(changes["timezone"])
         if changes.get("baseline_date") is not None:
             changes["baseline_date"] = changes["baseline_date"].isoformat()
+        for name in ("clinic_phone", "patient_reference"):
+            if name in changes:
+                changes[name] = changes[name].strip()
         await services.db.write(_patch, user.id, changes)
         services.session_cache.forget_user(user.id)
         merged = msgspec.structs.replace(
@@ -337,7 +363,7 @@ class SessionController(Controller):
         if not await check_password(row[2] if row else None, data.password) or row is None:
             services.login_limiter.hit(*keys)
             raise NotAuthorizedException(WRONG_LOGIN)
-        user_id, username, password_hash, display_name, timezone, baseline, created = row
+        user_id, username, password_hash, display_name, timezone, baseline, created = row[:7]
         new_hash = await hash_password(data.password) if needs_rehash(password_hash) else None
         agent = request.headers.get("user-agent", "")
         secret = await services.db.write(
@@ -349,6 +375,8 @@ class SessionController(Controller):
             timezone=timezone,
             baseline_date=date.fromisoformat(baseline) if baseline else None,
             created_at=created,
+            clinic_phone=row[7],
+            patient_reference=row[8],
         )
         return with_session_cookie(Response(account), secret, services.settings)
 

@@ -58,7 +58,7 @@ def _read(
     end: date,
     tz_name: str,
     baseline: date | None,
-) -> tuple[list[EntryPoint], list[TreatmentPoint], list[AssessmentPoint], list[date]]:
+) -> tuple[list[EntryPoint], list[TreatmentPoint], list[AssessmentPoint], list[date], date | None]:
     tz = zone(tz_name)
     treatments = []
     for record_id, data in conn.execute(
@@ -88,22 +88,17 @@ def _read(
             )
         )
     # Entries for the period (with the days its first 7-day means need) and, when the baseline
-    # anchor lies before that, the 14 days before the anchor — never the years in between.
+    # anchor lies before that, everything from 14 days before the anchor: "was an improvement
+    # ever reached since the baseline" needs the whole stretch.
     first = start - timedelta(days=HISTORY_DAYS)
     anchor, _ = baseline_anchor(treatments, tz=tz, baseline_date=baseline)
-    window = (first, first) if anchor is None else (anchor - BASELINE_SPAN, anchor)
+    if anchor is not None and anchor <= end:
+        first = min(first, anchor - BASELINE_SPAN)
     (array,) = conn.execute(
         "SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM (SELECT data FROM "
         "records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
-        "AND (day BETWEEN ? AND ? OR (day >= ? AND day < ? AND day < ?)) ORDER BY day)",
-        (
-            user_id,
-            first.isoformat(),
-            end.isoformat(),
-            window[0].isoformat(),
-            window[1].isoformat(),
-            first.isoformat(),
-        ),
+        "AND day BETWEEN ? AND ? ORDER BY day)",
+        (user_id, first.isoformat(), end.isoformat()),
     ).fetchone()
     flagged_days = [
         date.fromisoformat(d)
@@ -113,7 +108,12 @@ def _read(
             (user_id, start.isoformat(), end.isoformat()),
         )
     ]
-    return _entries.decode(array), treatments, assessments, flagged_days
+    (first_checkin,) = conn.execute(
+        "SELECT MIN(day) FROM records WHERE user_id = ? AND kind = 'entry' AND deleted = 0",
+        (user_id,),
+    ).fetchone()
+    first_day = None if first_checkin is None else date.fromisoformat(first_checkin)
+    return _entries.decode(array), treatments, assessments, flagged_days, first_day
 
 
 def period(user: User, start: date | None, end: date | None, clock: Clock) -> tuple[date, date]:
@@ -144,13 +144,13 @@ CACHE_SIZE = 256
 async def load_trends(db: Database, user: User, start: date, end: date, clock: Clock) -> Trends:
     today = clock().astimezone(user.tz).date()
     mark = await db.read(_data_mark, user.id)
-    key = (user.id, mark, user.timezone, user.baseline_date, start, end, today)
+    key = (user.id, mark, user.timezone, user.baseline_date, user.clinic_phone, start, end, today)
     recent = _caches.setdefault(db, OrderedDict())
     cached = recent.get(key)
     if cached is not None:
         recent.move_to_end(key)
         return cached
-    entries, treatments, assessments, flagged = await db.read(
+    entries, treatments, assessments, flagged, first_checkin = await db.read(
         _read, user.id, start, end, user.timezone, user.baseline_date
     )
     result = compute_trends(
@@ -163,6 +163,8 @@ async def load_trends(db: Database, user: User, start: date, end: date, clock: C
         today=today,
         baseline_date=user.baseline_date,
         flagged_entry_days=flagged,
+        first_checkin=first_checkin,
+        clinic_phone=user.clinic_phone,
     )
     recent[key] = result
     if len(recent) > CACHE_SIZE:
