@@ -51,7 +51,7 @@ ClinicPhone = Annotated[
     str,
     msgspec.Meta(
         max_length=30,
-        pattern=r"^$|^\+?[0-9][0-9 ().-]{2,28}$",
+        pattern=r"^\s*$|^\s*\+?[0-9][0-9 ().-]{2,28}\s*$",
         description="The clinic's phone number, shown on care-team prompts; '' for none",
     ),
 ]

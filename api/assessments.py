@@ -11,13 +11,15 @@ from litestar import Controller, Response, delete, get, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from api import instruments, records
+from api import instruments, progress, records
 from api.crisis import Crisis
+from api.db import Database
 from api.errors import field_error
 from api.instruments import InstrumentId
 from api.records import BaseVersion, DeleteVersion, EndDay, Limit, Prepared, StartDay
 from api.services import Services
-from api.sessions import User
+from api.sessions import Clock, User
+from api.trends import Prompt, rules
 
 CLOCK_SKEW = timedelta(days=1)
 Answer = Annotated[int, msgspec.Meta(ge=0, le=3, description="0 not at all … 3 nearly every day")]
@@ -47,6 +49,7 @@ class AssessmentOut(AssessmentStored, omit_defaults=False):
     updated_at: str = ""
     flagged: bool = False
     crisis: Crisis | None = None
+    prompts: list[Prompt] = []
 
 
 class InstrumentList(msgspec.Struct):
@@ -85,6 +88,33 @@ ASSESSMENT = records.register(
 RecordId = FromPath[UUID]
 
 
+async def with_prompts(db: Database, user: User, out: AssessmentOut, clock: Clock) -> AssessmentOut:
+    """The assessment with its care-team prompts (see `rules.care_prompts`).
+
+    A PHQ-9's rise is measured against the PHQ-9 taken before it and against the baseline
+    PHQ-9 (when this one comes after the baseline date).
+    """
+    if out.instrument == "gad7":
+        out.prompts = rules.care_prompts(gad7=out.total, clinic_phone=user.clinic_phone)
+        return out
+    day = out.taken_at.astimezone(user.tz).date()
+    earlier = await records.between(db, ASSESSMENT, user, None, day, records.LIST_LIMIT_MAX)
+    before = [
+        each
+        for each in earlier
+        if each.instrument == "phq9" and each.id != out.id and each.taken_at < out.taken_at
+    ]
+    previous = max(before, key=lambda each: each.taken_at).total if before else None
+    summary = (await progress.load_trends(db, user, day, day, clock)).summary
+    # The baseline PHQ-9 is taken on or before the baseline date: only a later score is a change.
+    after = summary.baseline_date is not None and day > summary.baseline_date
+    baseline = summary.baseline_phq9 if after else None
+    out.prompts = rules.care_prompts(
+        phq9=(out.total, previous, baseline), clinic_phone=user.clinic_phone
+    )
+    return out
+
+
 @get("/api/instruments", tags=["assessments"], summary="PHQ-9 and GAD-7 (public)")
 async def list_instruments() -> InstrumentList:
     return InstrumentList(instruments=list(instruments.INSTRUMENTS))
@@ -106,9 +136,11 @@ class AssessmentController(Controller):
         user: NamedDependency[User],
         services: NamedDependency[Services],
     ) -> Response[AssessmentOut]:
-        return await records.put(
+        response = await records.put(
             services.db, ASSESSMENT, user, record_id, data, services.clock, services.crisis
         )
+        await with_prompts(services.db, user, response.content, services.clock)
+        return response
 
     @get("/{record_id:uuid}", summary="One questionnaire")
     async def get_assessment(
@@ -117,7 +149,8 @@ class AssessmentController(Controller):
         user: NamedDependency[User],
         services: NamedDependency[Services],
     ) -> AssessmentOut:
-        return await records.fetch(services.db, ASSESSMENT, user, record_id)
+        found = await records.fetch(services.db, ASSESSMENT, user, record_id)
+        return await with_prompts(services.db, user, found, services.clock)
 
     @delete("/{record_id:uuid}", summary="Delete a questionnaire (leaves a tombstone for sync)")
     async def delete_assessment(

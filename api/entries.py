@@ -12,14 +12,22 @@ from litestar import Controller, Response, delete, get, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from api import records
+from api import progress, records
 from api.crisis import Crisis
+from api.db import Database
 from api.errors import field_error
 from api.records import BaseVersion, DeleteVersion, EndDay, Limit, Prepared, StartDay
 from api.services import Services
-from api.sessions import User
+from api.sessions import Clock, User
+from api.trends import Prompt
+from api.trends.shapes import ROLLING_WINDOW_DAYS
 
 LOWEST_MOOD = 0
+#: Mood prompts are worked out on a PUT only for a check-in this low (a check-in above it
+#: cannot be what pulls a depressed baseline's 7-day mean down) from the last week; the
+#: trends always apply every rule. Kept narrow so an ordinary check-in stays one write.
+PROMPT_MOOD_AT_MOST = 5
+MOOD_PROMPTS = ("mood_low", "mood_worse")
 Score = Annotated[int, msgspec.Meta(ge=0, le=10, description="0 (worst) to 10 (best)")]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 
@@ -45,6 +53,17 @@ class EntryOut(EntryFields, omit_defaults=False):
     updated_at: str = ""
     flagged: bool = False
     crisis: Crisis | None = None
+    prompts: list[Prompt] = []
+
+
+async def mood_prompts(db: Database, user: User, out: EntryOut, clock: Clock) -> None:
+    """Set the mood prompts that fire on the 7-day mean ending on this check-in's day."""
+    today = clock().astimezone(user.tz).date()
+    recent = today - out.day < timedelta(days=ROLLING_WINDOW_DAYS)
+    if out.mood > PROMPT_MOOD_AT_MOST or not recent:
+        return
+    summary = (await progress.load_trends(db, user, out.day, out.day, clock)).summary
+    out.prompts = [each for each in summary.prompts if each.code in MOOD_PROMPTS]
 
 
 def prepare_entry(body: EntryPut, user: User, now: datetime) -> Prepared:
@@ -77,9 +96,11 @@ class EntryController(Controller):
         user: NamedDependency[User],
         services: NamedDependency[Services],
     ) -> Response[EntryOut]:
-        return await records.put(
+        response = await records.put(
             services.db, ENTRY, user, record_id, data, services.clock, services.crisis
         )
+        await mood_prompts(services.db, user, response.content, services.clock)
+        return response
 
     @get("/{record_id:uuid}", summary="One check-in")
     async def get_entry(

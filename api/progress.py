@@ -43,8 +43,9 @@ class _Treatment(msgspec.Struct):
 class _Assessment(msgspec.Struct):
     instrument: str
     taken_at: datetime
-    total: int
-    band: str
+    # Stored assessments omit default values: a total of 0 (and its band) may be absent.
+    total: int = 0
+    band: str = "minimal"
 
 
 _treatment = msgspec.json.Decoder(_Treatment)
