@@ -18,7 +18,7 @@ import csv
 import io
 import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
 import msgspec
@@ -160,6 +160,8 @@ async def report_pdf(
     """The owner's one-page clinician report for start..end (rendered off the event loop)."""
     trends = await load_trends(db, user, start, end, clock)
     treatments = await records.between(db, TREATMENT, user, start, end, ALL)
+    assessments = await records.between(db, ASSESSMENT, user, start, end, ALL)
+    upcoming = await upcoming_sessions(db, user, end)
     flagged = await db.read(_flagged_entry_days, user.id, start.isoformat(), end.isoformat())
     return await asyncio.to_thread(
         render_report,
@@ -169,7 +171,22 @@ async def report_pdf(
         generated=clock().astimezone(user.tz).date(),
         paper=paper,
         flagged_entry_days=flagged,
+        assessments=assessments,
+        upcoming=upcoming,
+        patient_reference=user.patient_reference,
+        tz=user.tz,
     )
+
+
+#: Enough records after a period to find its next planned sessions among done and cancelled ones.
+UPCOMING_LOOKAHEAD = 50
+
+
+async def upcoming_sessions(db: Database, user: User, end: date) -> list[TreatmentOut]:
+    """Treatments after ``end`` (the report lists the next planned ones among them)."""
+    first, _ = records.day_range(end + timedelta(days=1), None)
+    rows = await db.read(records.rows_after, user.id, TREATMENT.name, first, UPCOMING_LOOKAHEAD)
+    return [records.to_out(TREATMENT, row) for row in rows]
 
 
 # --- routes -------------------------------------------------------------------------------------

@@ -198,6 +198,18 @@ def rows_between(
     return [Row(*r) for r in reversed(found)]
 
 
+def rows_after(
+    conn: sqlite3.Connection, user_id: int, kind: str, start: str, limit: int
+) -> list[Row]:
+    """Live records with day >= start: the EARLIEST ``limit`` of them, oldest first."""
+    found = conn.execute(
+        f"SELECT {ROW_COLUMNS} FROM records WHERE user_id = ? AND kind = ? AND deleted = 0 "  # noqa: S608
+        "AND day >= ? ORDER BY day, seq LIMIT ?",
+        (user_id, kind, start, limit),
+    ).fetchall()
+    return [Row(*r) for r in found]
+
+
 def data_between(conn: sqlite3.Connection, user_id: int, kind: str, start: str, end: str) -> bytes:
     """All live records of a kind in a day range as ONE JSON array (decoded in a single call)."""
     found = conn.execute(

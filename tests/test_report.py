@@ -105,14 +105,14 @@ def test_report_has_name_period_scores_status_and_one_page() -> None:
     assert "Ana Example" in text
     assert f"{start.isoformat()} to {END.isoformat()}" in text
     assert f"Generated {END.isoformat()}" in text
-    assert "8 / 27" in text and "Mild" in text  # the in-period PHQ-9 with its band
-    assert "Response" in text  # 20 -> 8 is a 60 % drop
-    assert "-12 points (60% drop)" in text
+    assert "8/27" in text and "Mild" in text  # the in-period PHQ-9 with its band
+    assert "Baseline PHQ-9" in text and "20/27" in text  # the baseline row stays in the table
+    assert "Response: the PHQ-9 is at least 50 % lower" in text  # 20 -> 8 is a 60 % drop
+    assert "-12 points (60 % lower)" in text
     assert "IV infusion" in text and "35 mg" in text and "dissociation; nausea" in text
-    assert "planned" in text
     assert "Crisis flags" in text and (END - 10 * DAY).isoformat() in text
     assert "not a diagnosis" in text
-    assert "Adherence" in text
+    assert "Check-in days" in text and "Adherence" not in text
 
 
 def test_report_stays_one_page_with_far_too_much_data() -> None:
@@ -130,8 +130,7 @@ def test_report_stays_one_page_with_far_too_much_data() -> None:
     )
     pages, text = text_of(pdf)
     assert pages == 1
-    assert "more in the period" in text  # questionnaires cut to the most recent 8
-    assert f"+{len(treatments) - text.count('IV infusion')} more" in text
+    assert f"+{len(treatments) - text.count('IV infusion')} earlier" in text
     assert "..." in text  # long cells are cut, not wrapped onto more lines
 
 
@@ -189,7 +188,7 @@ async def test_report_route_defaults_to_last_90_days(client: Client) -> None:
     assert "attachment" in response.headers["content-disposition"]
     pages, text = text_of(response.content)
     assert pages == 1
-    assert "Ana Lima" in text and "10 / 27" in text and "Moderate" in text
+    assert "Ana Lima" in text and "10/27" in text and "Moderate" in text
     assert f"{(END - 89 * DAY).isoformat()} to {END.isoformat()} (90 days)" in text
 
     period = await client.get("/api/export/report.pdf?from=2026-06-01&to=2026-06-15")

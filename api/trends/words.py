@@ -163,3 +163,27 @@ def prompt(code: str, clinic_phone: str, **value: float) -> Prompt:
     return Prompt(
         code, f"{text} It may help to tell your care team how you have been.{_phone(clinic_phone)}"
     )
+
+
+#: Short names of the care-team prompts, for the clinician's report and link.
+PROMPT_LABELS: Final = {
+    "phq9_severe": f"PHQ-9 of {instruments.PHQ9_PROMPT_AT} or more",
+    "phq9_rise": f"PHQ-9 up {instruments.PHQ9_WORSE_RISE}+ points",
+    "gad7_severe": f"GAD-7 of {instruments.GAD7_PROMPT_AT} or more",
+    "mood_low": f"7-day mood mean {MOOD_PROMPT_AT:g} or lower",
+    "mood_worse": f"7-day mood {MOOD_STATUS_POINTS:g}+ point below baseline",
+}
+
+
+def lift_text(
+    days_above: int | None, still_above: bool, reached_next: bool, reason: str | None
+) -> str:
+    """One session's durability in words (see `Lift` for the rule)."""
+    if days_above is None:
+        return f"not measured: {reason}" if reason else "not measured"
+    unit = "day" if days_above == 1 else "days"
+    if reached_next:
+        return f"{days_above}+ {unit}, until the next session"
+    if still_above:
+        return f"{days_above}+ {unit}, still above baseline"
+    return f"{days_above} {unit} above baseline"
