@@ -33,9 +33,11 @@ from api.entries import ENTRY, EntryOut
 from api.progress import load_trends, period
 from api.records import EndDay, StartDay
 from api.report import Paper, render_report
+from api.report.content import ReportContent, report_content
 from api.services import Services
 from api.sessions import Clock, User
 from api.treatments import TREATMENT, TreatmentOut
+from api.trends import Trends
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 ALL: Final = -1  # SQLite's LIMIT -1: no limit (an export has every record of the range)
@@ -159,9 +161,7 @@ async def report_pdf(
 ) -> bytes:
     """The owner's one-page clinician report for start..end (rendered off the event loop)."""
     trends = await load_trends(db, user, start, end, clock)
-    treatments = await records.between(db, TREATMENT, user, start, end, ALL)
-    assessments = await records.between(db, ASSESSMENT, user, start, end, ALL)
-    upcoming = await upcoming_sessions(db, user, end)
+    treatments, assessments, upcoming = await period_records(db, user, start, end)
     flagged = await db.read(_flagged_entry_days, user.id, start.isoformat(), end.isoformat())
     return await asyncio.to_thread(
         render_report,
@@ -176,6 +176,24 @@ async def report_pdf(
         patient_reference=user.patient_reference,
         tz=user.tz,
     )
+
+
+async def period_records(
+    db: Database, user: User, start: date, end: date
+) -> tuple[list[TreatmentOut], list[AssessmentOut], list[TreatmentOut]]:
+    """The period's treatments and assessments, and the treatments just after it."""
+    treatments = await records.between(db, TREATMENT, user, start, end, ALL)
+    assessments = await records.between(db, ASSESSMENT, user, start, end, ALL)
+    return treatments, assessments, await upcoming_sessions(db, user, end)
+
+
+async def clinician_content(
+    db: Database, user: User, start: date, end: date, clock: Clock
+) -> tuple[Trends, ReportContent]:
+    """The period's trends and the report's content, as the clinician link shows them."""
+    trends = await load_trends(db, user, start, end, clock)
+    treatments, assessments, upcoming = await period_records(db, user, start, end)
+    return trends, report_content(trends, treatments, assessments, upcoming, user.tz)
 
 
 #: Enough records after a period to find its next planned sessions among done and cancelled ones.

@@ -32,9 +32,10 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from api import progress, records
 from api.db import Database
 from api.errors import field_error, not_found
-from api.exports import attachment, filename, patient_name, report_pdf
+from api.exports import attachment, clinician_content, filename, patient_name, report_pdf
 from api.guides import Guide, Library
 from api.ratelimit import RateLimiter
+from api.report.content import ReportContent
 from api.services import Services
 from api.sessions import USER_COLUMNS, User, secret_hash, user_from_row
 from api.treatments import TREATMENT
@@ -105,11 +106,16 @@ class FamilyView(msgspec.Struct, kw_only=True, tag_field="audience", tag="family
 
 
 class ClinicianView(msgspec.Struct, kw_only=True, tag_field="audience", tag="clinician"):
+    """One period, as the PDF shows it: nothing dated after `to` except `report.next_planned`
+    (labelled "next planned session") and the link's own `expires_at`."""
+
     patient_name: str
+    patient_reference: str = ""
     period_from: date = msgspec.field(name="from")
     period_to: date = msgspec.field(name="to")
     expires_at: datetime
     summary: Summary
+    report: ReportContent
 
 
 class Row(NamedTuple):
@@ -420,13 +426,17 @@ class SharedController(Controller):
         else:
             start, end = _period_of(row)
             owner = await services.db.read(_owner, row.user_id)
-            trends = await progress.load_trends(services.db, owner, start, end, services.clock)
+            trends, content = await clinician_content(
+                services.db, owner, start, end, services.clock
+            )
             view = ClinicianView(
                 patient_name=patient_name(owner),
+                patient_reference=owner.patient_reference,
                 period_from=start,
                 period_to=end,
                 expires_at=datetime.fromisoformat(row.expires_at),
                 summary=trends.summary,
+                report=content,
             )
         await services.db.write(_opened, row.id, timestamp(now))
         return view

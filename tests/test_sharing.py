@@ -297,11 +297,15 @@ async def test_a_clinician_link_summarises_only_its_period(alice: Client, holder
     response = await open_link(holder, created["token"])
     assert response.status_code == 200, response.text
     view = response.json()
-    assert set(view) == {"audience", "patient_name", "from", "to", "expires_at", "summary"}
+    assert set(view) == {
+        "audience", "patient_name", "patient_reference", "from", "to", "expires_at", "summary",
+        "report",
+    }  # fmt: skip
     assert view["audience"] == "clinician" and view["patient_name"] == "Alice Example"
     assert (view["from"], view["to"]) == ("2026-11-01", "2026-11-10")
     summary = view["summary"]
-    assert summary["days_in_period"] == 10 and summary["days_logged"] == 2
+    # Check-in days count from the first check-in (2026-11-05), not from the period's start.
+    assert summary["days_in_period"] == 6 and summary["days_logged"] == 2
     assert summary["crisis_flags"] == 0  # the lowest mood on 2026-11-20 is outside the period
     assert "CANARY-ENTRY-NOTE" not in response.text
 

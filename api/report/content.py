@@ -163,6 +163,8 @@ def item9_text(answers: Sequence[Item9Answer]) -> str:
         return "no PHQ-9 in this period"
     above = [a for a in answers if a.answer > instruments.PHQ9_ITEM9_POSITIVE_ABOVE]
     if not above:
+        if len(answers) == 1:
+            return "0 (not at all) on the one PHQ-9 in the period"
         return f"0 (not at all) on all {len(answers)} PHQ-9s in the period"
     listed = ", ".join(f"{a.answer} on {a.day.isoformat()}" for a in reversed(above))
     return f"above 0 on {len(above)} of {len(answers)} PHQ-9s: {listed}"

@@ -371,6 +371,8 @@ def compute_trends(
             baseline=usable_baseline,
         )
     logged_days = [i for i in range(offset, size) if series.logged[i]]
+    if first_checkin is not None and first_checkin > end:
+        first_checkin = None  # history began after the period: nothing to count in it
     if first_checkin is None and logged_days:
         first_checkin = date.fromordinal(first_ordinal + logged_days[0])
     counted_from = start if first_checkin is None else max(start, first_checkin)
