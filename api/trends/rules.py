@@ -87,6 +87,8 @@ def measure_lift(
             low_run = 0
             last_above = index
     if not logged_any:
+        if reached_next:
+            return unmeasured("no check-in between this treatment and the next")
         return unmeasured("no check-ins after this treatment yet")
     days = 0 if last_above is None else last_above - day_index
     return Lift(treatment_id, day, days, not reached_next and low_run == 0, reached_next, None)
