@@ -55,7 +55,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import JSONBody, RawBody
 
 from api import records
-from api.accounts import check_timezone
+from api.accounts import AccountPatch, check_timezone
 from api.assessments import ASSESSMENT, AssessmentOut, AssessmentPut
 from api.db import Database
 from api.entries import ENTRY, EntryOut, EntryPut
@@ -86,6 +86,8 @@ class ArchiveAccount(msgspec.Struct, kw_only=True):
     display_name: str = ""
     timezone: str = "UTC"
     baseline_date: date | None = None
+    clinic_phone: str = ""
+    patient_reference: str = ""
 
 
 class Archive(msgspec.Struct, kw_only=True):
@@ -188,6 +190,8 @@ async def build_archive(db: Database, user: User, now: datetime) -> Archive:
             display_name=user.display_name,
             timezone=user.timezone,
             baseline_date=user.baseline_date,
+            clinic_phone=user.clinic_phone,
+            patient_reference=user.patient_reference,
         ),
         entries=await records.between(db, ENTRY, user, None, None, ALL),
         treatments=await records.between(db, TREATMENT, user, None, None, ALL),
@@ -208,6 +212,15 @@ def profile_changes(user: User, account: ArchiveAccount) -> dict[str, Any]:
         changes["timezone"] = account.timezone
     if user.baseline_date is None and account.baseline_date is not None:
         changes["baseline_date"] = account.baseline_date.isoformat()
+    # The same check as PATCH /api/account: a bad number is a 400 naming the field.
+    if not user.clinic_phone and account.clinic_phone:
+        try:
+            msgspec.convert({"clinic_phone": account.clinic_phone}, AccountPatch)
+        except msgspec.ValidationError:
+            raise field_error("account.clinic_phone", "is not a phone number.") from None
+        changes["clinic_phone"] = account.clinic_phone.strip()
+    if not user.patient_reference and account.patient_reference:
+        changes["patient_reference"] = account.patient_reference.strip()[:40]
     return changes
 
 
