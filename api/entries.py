@@ -25,9 +25,9 @@ from api.trends.shapes import ROLLING_WINDOW_DAYS
 LOWEST_MOOD = 0
 #: Mood prompts are worked out on a PUT only for a check-in this low (a check-in above it
 #: cannot be what pulls a depressed baseline's 7-day mean down) from the last week; the
-#: trends always apply every rule. Kept narrow so an ordinary check-in stays one write.
+#: trends always apply every rule. Kept narrow so an ordinary check-in stays one write and
+#: no read; a low one costs two small reads (`progress.checkin_prompts`).
 PROMPT_MOOD_AT_MOST = 5
-MOOD_PROMPTS = ("mood_low", "mood_worse")
 Score = Annotated[int, msgspec.Meta(ge=0, le=10, description="0 (worst) to 10 (best)")]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 
@@ -62,8 +62,7 @@ async def mood_prompts(db: Database, user: User, out: EntryOut, clock: Clock) ->
     recent = today - out.day < timedelta(days=ROLLING_WINDOW_DAYS)
     if out.mood > PROMPT_MOOD_AT_MOST or not recent:
         return
-    summary = (await progress.load_trends(db, user, out.day, out.day, clock)).summary
-    out.prompts = [each for each in summary.prompts if each.code in MOOD_PROMPTS]
+    out.prompts = await progress.checkin_prompts(db, user, out.day)
 
 
 def prepare_entry(body: EntryPut, user: User, now: datetime) -> Prepared:

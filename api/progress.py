@@ -19,12 +19,14 @@ from api.sessions import Clock, User, zone
 from api.trends import (
     AssessmentPoint,
     EntryPoint,
+    Prompt,
     TreatmentPoint,
     Trends,
     baseline_anchor,
     compute_trends,
+    rules,
 )
-from api.trends.shapes import BASELINE_WINDOW_DAYS, HISTORY_DAYS
+from api.trends.shapes import BASELINE_WINDOW_DAYS, HISTORY_DAYS, ROLLING_WINDOW_DAYS
 
 DEFAULT_DAYS = 90
 BASELINE_SPAN = timedelta(days=BASELINE_WINDOW_DAYS)
@@ -182,3 +184,62 @@ async def trends(
 ) -> Trends:
     first, last = period(user, start, end, services.clock)
     return await load_trends(services.db, user, first, last, services.clock)
+
+
+def _checkin_window(
+    conn: sqlite3.Connection, user_id: int, day: date, tz_name: str, baseline: date | None
+) -> tuple[list[float | None], date | None, list[float]]:
+    """The daily mean moods of the 7 days ending on ``day``, the baseline date, and the daily
+    means of the 14 days before it: what a check-in's mood prompts need, in two small reads."""
+    treatments = [
+        TreatmentPoint(id="", at=t.at, kind=t.kind, status=t.status)
+        for (data,) in conn.execute(
+            "SELECT data FROM records WHERE user_id = ? AND kind = 'treatment' AND deleted = 0 "
+            "AND day <= ?",
+            (user_id, day.isoformat()),
+        )
+        for t in (_treatment.decode(data),)
+    ]
+    anchor, _ = baseline_anchor(treatments, tz=zone(tz_name), baseline_date=baseline)
+    first = day - timedelta(days=ROLLING_WINDOW_DAYS - 1)
+    ranges = [(first, day)]
+    if anchor is not None and anchor <= day:
+        ranges.append((anchor - BASELINE_SPAN, anchor - timedelta(days=1)))
+    moods: dict[date, list[int]] = {}
+    for low, high in ranges:
+        (array,) = conn.execute(
+            "SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM (SELECT data FROM "
+            "records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
+            "AND day BETWEEN ? AND ?)",
+            (user_id, low.isoformat(), high.isoformat()),
+        ).fetchone()
+        for entry in _entries.decode(array):
+            moods.setdefault(entry.day, []).append(entry.mood)
+
+    def mean_of(each: date) -> float | None:
+        found = moods.get(each)
+        return None if not found else sum(found) / len(found)
+
+    week = [mean_of(first + timedelta(days=n)) for n in range(ROLLING_WINDOW_DAYS)]
+    before: list[float] = []
+    if anchor is not None and anchor <= day:
+        for n in range(BASELINE_WINDOW_DAYS):
+            value = mean_of(anchor - BASELINE_SPAN + timedelta(days=n))
+            if value is not None:
+                before.append(value)
+    return week, anchor, before
+
+
+async def checkin_prompts(db: Database, user: User, day: date) -> list[Prompt]:
+    """The mood prompts a check-in on ``day`` makes appear (the same rules as the trends)."""
+    week, anchor, before = await db.read(
+        _checkin_window, user.id, day, user.timezone, user.baseline_date
+    )
+    baseline = round(sum(before) / len(before), 2) if before else None
+    return rules.checkin_prompts(
+        week,
+        after_baseline=anchor is not None and day > anchor,
+        baseline=baseline,
+        baseline_days=len(before),
+        clinic_phone=user.clinic_phone,
+    )

@@ -109,3 +109,24 @@ async def test_a_week_of_low_mood_prompts_on_the_check_in_and_in_trends(alice: C
     higher = await alice.put(f"/api/entries/{new_id()}", json={"day": str(TODAY), "mood": 4})
     assert codes(higher.json()) == []
     assert (await alice.get("/api/trends")).json()["summary"]["prompts"] == []
+
+
+async def test_a_check_in_below_baseline_prompts_like_the_trends_do(alice: Client) -> None:
+    treated = TODAY - timedelta(10)
+    treatment = {"at": f"{treated}T10:00:00-05:00", "kind": "iv_infusion", "status": "done"}
+    assert (await alice.put(f"/api/treatments/{new_id()}", json=treatment)).status_code == 201
+    for back in range(24, 10, -1):  # 14 days of 5 before the treatment: baseline 5.0
+        day = str(TODAY - timedelta(back))
+        await alice.put(f"/api/entries/{new_id()}", json={"day": day, "mood": 5})
+    last: dict[str, Any] = {}
+    for back in range(6, -1, -1):  # a week of 4: 1.0 below baseline
+        day = str(TODAY - timedelta(back))
+        last = (await alice.put(f"/api/entries/{new_id()}", json={"day": day, "mood": 4})).json()
+    assert codes(last) == ["mood_worse"]
+    summary = (await alice.get("/api/trends")).json()["summary"]
+    assert summary["mood_status"] == "worse"
+    assert summary["prompts"] == last["prompts"]  # the same words from the same rule
+    # A second check-in of 5 today makes that day 4.5: the mean is 4.07, less than 1 below.
+    lifted = await alice.put(f"/api/entries/{new_id()}", json={"day": str(TODAY), "mood": 5})
+    assert codes(lifted.json()) == []
+    assert (await alice.get("/api/trends")).json()["summary"]["prompts"] == []

@@ -15,6 +15,7 @@ from datetime import date
 from api import instruments
 from api.trends import words
 from api.trends.shapes import (
+    BASELINE_MIN_DAYS,
     IMPROVEMENT_POINTS,
     LIFT_LOW_RUN,
     LIFT_MAX_GAP_DAYS,
@@ -23,6 +24,7 @@ from api.trends.shapes import (
     PLATEAU_MAX_CHANGE,
     PLATEAU_MIN_DAYS_LOGGED,
     PLATEAU_WINDOW_DAYS,
+    ROLLING_MIN_DAYS,
     Lift,
     Marker,
     MoodStatus,
@@ -244,3 +246,23 @@ def lifts(
             )
         )
     return found
+
+
+def checkin_prompts(
+    week: Sequence[float | None],
+    *,
+    after_baseline: bool,
+    baseline: float | None,
+    baseline_days: int,
+    clinic_phone: str = "",
+) -> list[Prompt]:
+    """The mood prompts for the 7-day mean ending on a check-in's day, exactly as the trends
+    work them out: ``week`` is the 7 daily means ending that day (None: no check-in)."""
+    logged = [value for value in week if value is not None]
+    if len(logged) < ROLLING_MIN_DAYS:
+        return []
+    mean = round(sum(logged) / len(logged), 2)
+    usable = baseline if baseline_days >= BASELINE_MIN_DAYS and after_baseline else None
+    status = mood_status(mean, usable)
+    change = None if usable is None else round(mean - usable, 2)
+    return care_prompts(mood_7d=mean, mood_change=change, status=status, clinic_phone=clinic_phone)
