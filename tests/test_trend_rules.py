@@ -266,6 +266,13 @@ def test_low_mood_prompt_at_a_7_day_mean_of_2_not_2_14() -> None:
     assert "mood_low" not in codes(prompted(moods=[5] * 23 + [2] * 6 + [3]))  # 2.14
 
 
+def test_mood_prompts_only_for_the_periods_last_week() -> None:
+    entries = daily(START, [5] * 23 + [2] * 7)  # a low week ending on day 29 ...
+    stale = trends(entries, [done(TREATED)], end=START + 40 * DAY)  # ... 11 days before the end
+    assert stale.summary.latest_mood_7d == 2.0
+    assert codes(stale) == []
+
+
 def test_mood_worse_prompt_follows_mood_status() -> None:
     worse = course([3] * 7 + [2] * 7)  # 7-day mean 2.0: 1 point below, and low
     assert codes(worse) == ["mood_low", "mood_worse"]

@@ -359,7 +359,8 @@ def compute_trends(
         series.logged,
         first_ordinal,
         usable_baseline,
-        min(end, today),
+        as_of,
+        last_day_is_today=as_of == today,
     )
     progress = None
     if usable_baseline is not None and anchor_index is not None and latest_index is not None:
@@ -390,6 +391,8 @@ def compute_trends(
         mood_change,
         mood_status,
         clinic_phone,
+        latest_mood_day=latest_mood_day,
+        last_week=as_of - timedelta(days=ROLLING_WINDOW_DAYS - 1),
     )
 
     summary = Summary(

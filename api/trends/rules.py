@@ -186,11 +186,17 @@ def period_prompts(
     mood_change: float | None,
     mood_status: str | None,
     clinic_phone: str,
+    *,
+    latest_mood_day: date | None = None,
+    last_week: date = date.min,
 ) -> list[Prompt]:
     """Care-team prompts for the period: questionnaire rules only for a latest score taken in
-    the period (an old score is not news), mood rules for the latest 7-day mean."""
+    the period (an old score is not news), mood rules only for a latest 7-day mean on a day of
+    the period's last week (``last_week`` is its first day)."""
     phq9 = history["phq9"]
     latest_phq9 = None
+    if latest_mood_day is None or latest_mood_day < last_week:
+        latest_mood = None  # the mood rules look at the period's last week only
     if phq9 and phq9[-1][0] >= start:
         previous = phq9[-2][1] if len(phq9) > 1 else None
         baseline = None
@@ -202,8 +208,8 @@ def period_prompts(
         phq9=latest_phq9,
         gad7=gad7[-1][1] if gad7 and gad7[-1][0] >= start else None,
         mood_7d=latest_mood,
-        mood_change=mood_change,
-        status="worse" if mood_status == "worse" else None,
+        mood_change=None if latest_mood is None else mood_change,
+        status="worse" if mood_status == "worse" and latest_mood is not None else None,
         clinic_phone=clinic_phone,
     )
 
@@ -216,12 +222,14 @@ def lifts(
     first_ordinal: int,
     baseline: float | None,
     last_day: date,
+    *,
+    last_day_is_today: bool = False,
 ) -> list[Lift]:
     """Each done treatment's lift in the period; see `Lift` for the rule. `done_days`: the
-    sorted ordinal days of all done treatments."""
+    sorted ordinal days of all done treatments; `last_day`: the last day that can have data."""
     last_index = last_day.toordinal() - first_ordinal
-    if 0 <= last_index < len(logged) and not logged[last_index]:
-        last_index -= 1  # today (or the period's last day) may simply not be logged yet
+    if last_day_is_today and 0 <= last_index < len(logged) and not logged[last_index]:
+        last_index -= 1  # today may simply not be logged yet: it is not a missing day
     found = []
     for marker in markers:
         if marker.status != "done":
