@@ -283,7 +283,8 @@ def test_mood_worse_prompt_follows_mood_status() -> None:
 def test_prompts_include_the_clinic_phone_when_entered() -> None:
     [with_phone] = rules.care_prompts(gad7=16, clinic_phone="+1 555 0100")
     assert with_phone.message.endswith("Your clinic's number: +1 555 0100.")
-    assert "(15 or more)" in with_phone.message  # says why it appeared
+    assert with_phone.message.startswith("This note appears because your GAD-7 score is 16")
+    assert "(15 or more)" in with_phone.message  # the rule, with its threshold
     [without] = rules.care_prompts(gad7=16)
     assert "add your clinic's phone number under Account" in without.message
 

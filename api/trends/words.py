@@ -134,34 +134,36 @@ def prompt(code: str, clinic_phone: str, **value: float) -> Prompt:
     """A care-team card: what was seen, the rule that made it appear, and whom to tell."""
     if code == "phq9_severe":
         text = (
-            f"Your PHQ-9 score is {value['total']:g}, in the severe range "
+            f"your PHQ-9 score is {value['total']:g}, in the severe range "
             f"({instruments.PHQ9_PROMPT_AT} or more)."
         )
     elif code == "phq9_rise":
         since = "your previous one" if value.get("previous") else "at your baseline"
         text = (
-            f"Your PHQ-9 score is {value['points']:g} points higher than {since} "
+            f"your PHQ-9 score is {value['points']:g} points higher than {since} "
             f"(a rise of {instruments.PHQ9_WORSE_RISE} or more is a meaningful change)."
         )
     elif code == "gad7_severe":
         text = (
-            f"Your GAD-7 score is {value['total']:g}, in the severe range "
+            f"your GAD-7 score is {value['total']:g}, in the severe range "
             f"({instruments.GAD7_PROMPT_AT} or more)."
         )
     elif code == "mood_low":
         text = (
-            f"Your mood over the last 7 days averages {value['mean']:.1f} out of 10 "
+            f"your mood over the last 7 days averages {value['mean']:.1f} out of 10 "
             f"({MOOD_PROMPT_AT:g} or lower)."
         )
     elif code == "mood_worse":
         text = (
-            f"Your 7-day mood average is {value['points']:.1f} points below your baseline "
+            f"your 7-day mood average is {value['points']:.1f} points below your baseline "
             f"({MOOD_STATUS_POINTS:g} point or more)."
         )
     else:
         raise ValueError(f"unknown prompt code {code!r}")
     return Prompt(
-        code, f"{text} It may help to tell your care team how you have been.{_phone(clinic_phone)}"
+        code,
+        f"This note appears because {text} It may help to tell your care team how you have "
+        f"been.{_phone(clinic_phone)}",
     )
 
 
