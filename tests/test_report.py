@@ -123,6 +123,7 @@ def test_report_stays_one_page_with_far_too_much_data() -> None:
     trends = build(365, treatments, phq9)
     pdf = render_report(
         patient="A very long name " * 20,
+        patient_reference="MRN-0042",
         trends=trends,
         treatments=treatments,
         generated=END,
@@ -130,6 +131,7 @@ def test_report_stays_one_page_with_far_too_much_data() -> None:
     )
     pages, text = text_of(pdf)
     assert pages == 1
+    assert "Ref: MRN-0042" in text  # a long name is cut, never the reference
     assert f"+{len(treatments) - text.count('IV infusion')} earlier" in text
     assert "..." in text  # long cells are cut, not wrapped onto more lines
 

@@ -149,10 +149,11 @@ def _header(
     days = (trends.end - trends.start).days + 1
     pdf.set_font("Helvetica", "", 10)
     pdf.set_xy(MARGIN, MARGIN + 7.5)
-    who = f"Patient: {latin1(patient)}"
-    if reference:
-        who += f"   Ref: {latin1(reference)}"
-    pdf.cell(inner * 0.55, 5, _fit(pdf, who, inner * 0.55))
+    # The reference is what a clinic files the page under: a long name is cut, never the ref.
+    ref = f"   Ref: {latin1(reference)}" if reference else ""
+    ref = _fit(pdf, ref, inner * 0.3)
+    name = _fit(pdf, f"Patient: {latin1(patient)}", inner * 0.55 - pdf.get_string_width(ref))
+    pdf.cell(inner * 0.55, 5, name + ref)
     period = f"Period: {trends.start.isoformat()} to {trends.end.isoformat()} ({days} days)"
     pdf.cell(inner * 0.45, 5, period, align="R")
     pdf.set_draw_color(*GRID)
