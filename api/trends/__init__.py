@@ -207,28 +207,13 @@ def _series(entries: Iterable[EntryPoint], first_ordinal: int, size: int, offset
 
 
 def _baseline_mood(
-    entries: Sequence[EntryPoint],
-    daily_mood: Sequence[float | None],
-    first_ordinal: int,
-    anchor: date,
+    daily_mood: Sequence[float | None], first_ordinal: int, anchor: date
 ) -> tuple[float | None, int]:
     """Mean of daily mean moods over the 14 days before `anchor`, and how many days had data.
-
-    The days usually lie inside the series already; when the anchor is far from the period
-    (an old first treatment, a user-chosen date) the entries are read once more for them.
-    """
-    window_end = anchor.toordinal()
-    window_first = window_end - BASELINE_WINDOW_DAYS
-    if window_first >= first_ordinal and window_end <= first_ordinal + len(daily_mood):
-        window = daily_mood[window_first - first_ordinal : window_end - first_ordinal]
-        means = [value for value in window if value is not None]
-    else:
-        moods_by_day: dict[int, list[int]] = {}
-        for entry in entries:
-            ordinal = entry.day.toordinal()
-            if window_first <= ordinal < window_end:
-                moods_by_day.setdefault(ordinal, []).append(entry.mood)
-        means = [sum(moods) / len(moods) for moods in moods_by_day.values()]
+    The series always starts at least 14 days before an anchor inside the period."""
+    window_first = anchor.toordinal() - BASELINE_WINDOW_DAYS - first_ordinal
+    window = daily_mood[window_first : window_first + BASELINE_WINDOW_DAYS]
+    means = [value for value in window if value is not None]
     return _rounded(_mean(means)), len(means)
 
 
@@ -318,9 +303,7 @@ def compute_trends(
     quality: BaselineQuality = "none"
     baseline_phq9: tuple[date, int] | None = None
     if anchor is not None:
-        baseline_mood, baseline_mood_days = _baseline_mood(
-            entries, series.daily_mood, first_ordinal, anchor
-        )
+        baseline_mood, baseline_mood_days = _baseline_mood(series.daily_mood, first_ordinal, anchor)
         quality = "ok" if baseline_mood_days >= BASELINE_MIN_DAYS else "too_thin"
         earliest = anchor - timedelta(days=instruments.PHQ9_BASELINE_MAX_DAYS)
         earlier = [each for each in phq9_history if earliest <= each[0] <= anchor]
