@@ -193,7 +193,8 @@ async def clinician_content(
     """The period's trends and the report's content, as the clinician link shows them."""
     trends = await load_trends(db, user, start, end, clock)
     treatments, assessments, upcoming = await period_records(db, user, start, end)
-    return trends, report_content(trends, treatments, assessments, upcoming, user.tz)
+    today = clock().astimezone(user.tz).date()
+    return trends, report_content(trends, treatments, assessments, upcoming, user.tz, today)
 
 
 #: Enough records after a period to find its next planned sessions among done and cancelled ones.

@@ -201,3 +201,15 @@ async def test_report_route_defaults_to_last_90_days(client: Client) -> None:
 
 async def test_report_needs_a_session(client: Client) -> None:
     assert (await client.get("/api/export/report.pdf")).status_code == 401
+
+
+def test_next_planned_session_inside_a_period_that_runs_past_today() -> None:
+    planned = treatment(END - 5 * DAY, status="planned")
+    trends = build(30, [treatment(END - 20 * DAY), planned], [])
+    made_before_the_end = render_report(
+        patient="Ana", trends=trends, treatments=[planned], generated=END - 10 * DAY, tz=TZ
+    )
+    text = text_of(made_before_the_end)[1]
+    assert f"{(END - 5 * DAY).isoformat()} IV infusion (next planned)" in text
+    after_it = render_report(patient="Ana", trends=trends, treatments=[planned], generated=END)
+    assert "Next session none planned" in text_of(after_it)[1]  # a stale plan is not "next"

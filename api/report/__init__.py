@@ -106,7 +106,7 @@ def render_report(
     (only planned ones are listed); ``flagged_entry_days`` the days whose check-in raised a
     crisis flag; ``tz`` the patient's zone, for the local day of each record.
     """
-    content = report_content(trends, treatments, assessments, upcoming, tz)
+    content = report_content(trends, treatments, assessments, upcoming, tz, today=generated)
     width, height = page_size(paper)
     pdf = FPDF(unit="mm", format=paper)
     pdf.set_auto_page_break(False)

@@ -13,7 +13,7 @@ functions drop anything outside it again).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -171,11 +171,12 @@ def item9_text(answers: Sequence[Item9Answer]) -> str:
 
 
 def planned_after(
-    treatments: Sequence[TreatmentOut], end: date, tz: ZoneInfo
+    treatments: Sequence[TreatmentOut], after: date, tz: ZoneInfo
 ) -> list[PlannedSession]:
-    """The next planned sessions after ``end`` (done or cancelled ones are never shown)."""
+    """The next planned sessions on a day after ``after`` (done or cancelled ones are never
+    shown), at most NEXT_PLANNED_SHOWN."""
     later = sorted(
-        (t for t in treatments if t.status == "planned" and local_day(t.at, tz) > end),
+        (t for t in treatments if t.status == "planned" and local_day(t.at, tz) > after),
         key=lambda t: t.at,
     )
     return [
@@ -218,10 +219,11 @@ def summary_lines(
             f"{counted.isoformat()} ({s.adherence:.0%})"
         )
     prompts = "; ".join(words.PROMPT_LABELS.get(p.code, p.code) for p in s.prompts) or "none"
-    upcoming = "none planned after the period"
+    upcoming = "none planned"
     if next_planned:
         upcoming = "; ".join(f"{p.day.isoformat()} {p.kind}" for p in next_planned)
-        upcoming += " (next planned session, after the period)"
+        after = all(p.day > trends.end for p in next_planned)
+        upcoming += " (next planned session, after the period)" if after else " (next planned)"
     return [
         Line("Baseline", baseline),
         Line("Latest", "; ".join(latest) or "no data yet"),
@@ -241,10 +243,18 @@ def report_content(
     assessments: Sequence[AssessmentOut],
     upcoming: Sequence[TreatmentOut],
     tz: ZoneInfo,
+    today: date | None = None,
 ) -> ReportContent:
-    """Everything the report and the clinician link show besides the charts."""
+    """Everything the report and the clinician link show besides the charts.
+
+    The next planned sessions are those after the period's end, or, when the period runs past
+    ``today``, those from today on (inside the period or after it).
+    """
     item9 = item9_answers(trends, assessments, tz)
-    next_planned = planned_after(upcoming, trends.end, tz)
+    after = trends.end
+    if today is not None and today <= trends.end:
+        after = today - timedelta(days=1)
+    next_planned = planned_after([*treatments, *upcoming], after, tz)
     return ReportContent(
         lines=summary_lines(trends, item9, next_planned),
         scores=score_rows(trends),
