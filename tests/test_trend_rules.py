@@ -300,3 +300,11 @@ def test_nothing_after_the_period_end_is_used() -> None:
     assert [lift.treatment_id for lift in result.summary.lifts] == ["t1"]
     # A baseline date after the period says nothing about the period.
     assert trends(daily(START, [3] * 5), [done(later)]).summary.baseline_date is None
+
+
+def test_a_rise_from_a_minimal_baseline_has_no_status_but_is_still_named() -> None:
+    result = prompted(phq9(TREATED - DAY, 3, "b"), phq9(START + 24 * DAY, 9, "l"))
+    assert result.summary.phq9_status is None
+    assert result.summary.phq9_change_text is not None
+    assert result.summary.phq9_change_text.startswith("+6 points; started in the minimal range")
+    assert codes(result) == ["phq9_rise"]
