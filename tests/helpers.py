@@ -10,14 +10,19 @@ from __future__ import annotations
 import re
 import sqlite3
 import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Litestar
 from litestar.enums import HttpMethod
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from api.domain.trends import AssessmentPoint, EntryPoint, TreatmentPoint, Trends, compute_trends
 
 PASSWORD = "correct horse battery"
 
@@ -189,3 +194,99 @@ def api_json(page: Page, path: str, method: str = "GET", body: Any = None) -> An
 def seed_journal(page: Page, days: int = 45, note: str = "") -> None:
     """A plausible course through the API: daily check-ins, infusions, weekly PHQ-9 / GAD-7."""
     page.evaluate(SEED_SCRIPT.read_text(), [days, note])
+
+
+Client = AsyncTestClient[Litestar]
+
+
+# --- trend series with a known answer (tests/test_trends.py, tests/test_trend_rules.py) -------
+
+NEW_YORK = ZoneInfo("America/New_York")
+DAY = timedelta(days=1)
+START = date(2026, 1, 1)
+
+
+def daily(first: date, moods: Sequence[int | None]) -> list[EntryPoint]:
+    """One check-in per day from `first`; None leaves the day unlogged."""
+    return [
+        EntryPoint(day=first + offset * DAY, mood=mood)
+        for offset, mood in enumerate(moods)
+        if mood is not None
+    ]
+
+
+def done(day: date, treatment_id: str = "t1", status: str = "done") -> TreatmentPoint:
+    """A treatment at 10:00 New York time on `day`."""
+    at = datetime(day.year, day.month, day.day, 10, 0, tzinfo=NEW_YORK)
+    return TreatmentPoint(id=treatment_id, at=at, kind="iv_infusion", status=status, dose_mg=35.0)
+
+
+def phq9(day: date, total: int, assessment_id: str, flagged: bool = False) -> AssessmentPoint:
+    at = datetime(day.year, day.month, day.day, 9, 0, tzinfo=NEW_YORK)
+    return AssessmentPoint(assessment_id, "phq9", at, total, "band", flagged)
+
+
+def trends(
+    entries: list[EntryPoint],
+    treatments: list[TreatmentPoint] | None = None,
+    assessments: list[AssessmentPoint] | None = None,
+    *,
+    start: date = START,
+    end: date = START + 6 * DAY,
+    today: date | None = None,
+    baseline_date: date | None = None,
+    flagged_entry_days: list[date] | None = None,
+) -> Trends:
+    return compute_trends(
+        entries,
+        treatments or [],
+        assessments or [],
+        start=start,
+        end=end,
+        tz=NEW_YORK,
+        today=today or end,
+        baseline_date=baseline_date,
+        flagged_entry_days=flagged_entry_days or [],
+    )
+
+
+# --- sharing (tests/test_sharing.py, tests/test_clinician_scope.py) --------------------------
+
+SHARE_START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # 07:00 in New York, alice's zone
+
+
+class FakeClock:
+    def __init__(self, start: datetime = SHARE_START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def same_app(app: Litestar, client: Client) -> Client:
+    """Another browser on the running app. It must share the running client's portal (event
+    loop): a client that is not entered starts a new loop per request, and the database's single
+    writer, which lives on the lifespan's loop, is never woken from another loop.
+    """
+    browser = AsyncTestClient(app=app)
+    browser.blocking_portal = client.blocking_portal
+    return browser
+
+
+async def create(owner: Client, **body: Any) -> dict[str, Any]:
+    response = await owner.post("/api/shares", json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def open_link(holder: Client, token: str, path: str = "/api/shared") -> Any:
+    return await holder.get(path, headers={"Authorization": f"Share {token}"})
+
+
+async def put(owner: Client, kind: str, body: dict[str, Any]) -> None:
+    response = await owner.put(f"/api/{kind}/{new_id()}", json=body)
+    assert response.status_code == 201, response.text

@@ -29,6 +29,7 @@ PHQ9 = {
 GAD7 = {
     "instrument": "gad7",
     "answers": [1, 1, 1, 0, 0, 2, 1],
+    "difficulty": 1,
     "taken_at": "2026-06-02T09:30:00+02:00",
 }
 DONE = {
@@ -38,6 +39,7 @@ DONE = {
     "dose_mg": 35.0,
     "side_effects": ["dissociation", "=nausea"],
     "bp_before": {"systolic": 128, "diastolic": 82},
+    "bp_after": {"systolic": 162, "diastolic": 98},
     "notes": "Drove home by my sister",
 }
 PLANNED = {"at": "2026-07-03T10:00:00+02:00", "kind": "esketamine_nasal", "status": "planned"}
@@ -121,7 +123,7 @@ async def test_treatments_and_assessments_csv(client: Client) -> None:
     assert row["dose_mg"] == "35.0"
     assert row["side_effects"] == "dissociation; =nausea"  # not at the start: no prefix
     assert (row["bp_before_systolic"], row["bp_before_diastolic"]) == ("128", "82")
-    assert row["bp_after_systolic"] == ""
+    assert row["bp_after_systolic"] == "162"
 
     assessments = read_csv((await client.get("/api/export/assessments.csv")).content)
     assert assessments[0] == list(csv_export.ASSESSMENT_COLUMNS)
@@ -154,7 +156,8 @@ async def test_fhir_bundle_validates_with_loinc_codes_and_links(client: Client) 
     document = response.json()
     entries = document["entry"]
     by_url = {e["fullUrl"]: e["resource"] for e in entries}
-    assert len(by_url) == len(entries) == 1 + 2 * 2 + 1  # patient, QR + Observation each, 1 done
+    # patient, QR + Observation each, 1 done session with its 2 blood-pressure readings
+    assert len(by_url) == len(entries) == 1 + 2 * 2 + 1 + 2
     assert all(url == f"urn:uuid:{r['id']}" for url, r in by_url.items())
 
     patient = next(r for r in by_url.values() if r["resourceType"] == "Patient")
@@ -177,10 +180,26 @@ async def test_fhir_bundle_validates_with_loinc_codes_and_links(client: Client) 
         "text": "PHQ-9 total score",
         "answer": [{"valueInteger": 12}],
     }
-    assert by_url[f"urn:uuid:{gad7_id}"]["questionnaire"] == "http://loinc.org/q/69737-5"
+    gad7 = by_url[f"urn:uuid:{gad7_id}"]
+    assert gad7["questionnaire"] == "http://loinc.org/q/69737-5"
+    assert gad7["item"][7]["linkId"] == "69722-7"  # GAD-7 closes with the same question
+    assert gad7["item"][7]["text"].startswith("If you checked off any problems, how difficult")
+    assert gad7["item"][7]["answer"][0]["valueCoding"]["code"] == "LA6573-5"  # somewhat
 
     observations = [r for r in by_url.values() if r["resourceType"] == "Observation"]
-    codes = {o["code"]["coding"][0]["code"]: o for o in observations}
+    vitals = [o for o in observations if o["code"]["coding"][0]["code"] == "85354-9"]
+    assert [o["category"][0]["coding"][0]["code"] for o in vitals] == ["vital-signs"] * 2
+    assert all(o["partOf"] == [{"reference": f"urn:uuid:{done_id}"}] for o in vitals)
+    readings = [
+        {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in o["component"]}
+        for o in vitals
+    ]
+    assert readings == [{"8480-6": 128, "8462-4": 82}, {"8480-6": 162, "8462-4": 98}]
+    units = {c["valueQuantity"]["code"] for o in vitals for c in o["component"]}
+    assert units == {"mm[Hg]"}
+    assert "before" in vitals[0]["note"][0]["text"]
+    assert "after" in vitals[1]["note"][0]["text"]
+    codes = {o["code"]["coding"][0]["code"]: o for o in observations if o not in vitals}
     assert set(codes) == {"44261-6", "70274-6"}
     total = codes["44261-6"]
     assert total["status"] == "final"

@@ -1,10 +1,21 @@
 """PHQ-9 / GAD-7 scoring, bands, response thresholds and the published wording and codes."""
 
+import re
+from datetime import date, timedelta
+
 import msgspec
 import pytest
 
 from api.domain import instruments
-from api.domain.instruments import GAD7, INSTRUMENTS, PHQ9, phq9_status, relative_drop, score
+from api.domain.instruments import (
+    GAD7,
+    INSTRUMENTS,
+    PHQ9,
+    describe_phq9_change,
+    phq9_change_status,
+    relative_drop,
+    score,
+)
 
 
 def answers_totalling(total: int, count: int) -> list[int]:
@@ -95,46 +106,105 @@ def test_bad_answers_raise_a_clear_value_error(
         score(instrument_id, answers)
 
 
-def test_relative_drop() -> None:
+def test_relative_drop_is_never_negative_and_never_for_a_minimal_baseline() -> None:
     assert relative_drop(20, 10) == 0.5
-    assert relative_drop(20, 25) == -0.25
-    assert relative_drop(0, 0) is None
+    assert relative_drop(20, 25) is None  # a rise is named in points, never as a percentage
+    assert relative_drop(20, 20) is None
+    assert relative_drop(4, 0) is None  # started in the minimal range
+    assert relative_drop(5, 0) == 1.0
+
+
+D0 = date(2026, 3, 1)
+
+
+def status(baseline: int, *scores: int, every: int = 14) -> str | None:
+    """phq9_change_status for scores taken `every` days apart after the baseline date."""
+    after = [(D0 + timedelta(days=every * (n + 1)), total) for n, total in enumerate(scores)]
+    return phq9_change_status(baseline, after)
 
 
 @pytest.mark.parametrize(
-    ("baseline", "latest", "status"),
+    ("baseline", "latest", "expected"),
     [
+        (10, 15, "worse"),  # a rise of exactly 5
+        (10, 14, "none"),  # a rise of 4 is not yet "worse"
+        (10, 24, "worse"),  # the issue's case: never "no response"
+        (5, 10, "worse"),
         (20, 10, "response"),  # exactly 50 %
         (20, 11, "partial"),  # 45 %
+        (12, 6, "response"),  # exactly 50 %
+        (27, 14, "partial"),  # 48 %: just under a response
         (12, 9, "partial"),  # exactly 25 %
-        (12, 10, "none"),  # 16.7 %
         (20, 15, "partial"),  # exactly 25 %
         (20, 16, "none"),  # 20 %
-        (10, 5, "response"),  # exactly 50 %, 5 is not yet remission
-        (10, 4, "remission"),  # below 5 beats "response"
-        (6, 4, "remission"),  # only 33 %, but below 5
-        (5, 4, "remission"),  # lowest baseline where remission means anything
-        (20, 24, "none"),  # worse
+        (25, 19, "none"),  # 24 %
+        (12, 10, "none"),  # 16.7 %
+        (10, 5, "response"),  # exactly 50 %; 5 is not below 5
+        (10, 4, "minimal"),  # one score below 5 is "minimal", not remission
+        (5, 4, "minimal"),  # the lowest baseline a status is given for
         (27, 27, "none"),
-        (4, 0, "none"),  # baseline already minimal: nothing to remit from
-        (0, 0, "none"),
     ],
 )
-def test_phq9_status_thresholds(baseline: int, latest: int, status: str) -> None:
-    assert phq9_status(baseline, latest) == status
+def test_phq9_change_status_at_every_edge(baseline: int, latest: int, expected: str) -> None:
+    assert status(baseline, latest) == expected
 
 
-def test_phq9_status_rejects_impossible_totals() -> None:
+def test_baseline_below_5_gets_no_status() -> None:
+    assert status(4, 0) is None
+    assert status(4, 20) is None  # not even "worse": the words say "started in the minimal range"
+    assert status(0, 0) is None
+    assert status(5, 0) == "minimal"
+
+
+def test_no_score_after_the_baseline_gets_no_status() -> None:
+    assert phq9_change_status(12, []) is None
+
+
+def test_remission_needs_two_scores_below_5_at_least_14_days_apart() -> None:
+    assert status(15, 4, 3, every=14) == "remission"  # 14 days apart
+    assert status(15, 4, 3, every=13) == "minimal"  # 13 days apart
+    assert status(15, 4, 3, 2, every=7) == "remission"  # three weekly scores span 14 days
+    assert status(15, 4, 6, 3, every=14) == "minimal"  # a 6 in between starts the count again
+    assert status(15, 10, 4, every=14) == "minimal"  # the earlier score was not below 5
+
+
+def test_worse_is_checked_before_everything_else() -> None:
+    assert status(12, 3, 17) == "worse"  # a low score earlier does not hide a rise
+
+
+def test_phq9_change_status_rejects_impossible_totals() -> None:
     with pytest.raises(ValueError, match="baseline must be an integer 0 to 27, got 28"):
-        phq9_status(28, 3)
-    with pytest.raises(ValueError, match="latest must be an integer 0 to 27, got -1"):
-        phq9_status(10, -1)
+        phq9_change_status(28, [(D0, 3)])
+    with pytest.raises(ValueError, match="score must be an integer 0 to 27, got -1"):
+        phq9_change_status(10, [(D0, -1)])
+
+
+@pytest.mark.parametrize(
+    ("baseline", "latest", "words"),
+    [
+        (10, 24, "+14 points"),
+        (10, 11, "+1 point"),
+        (10, 10, "no change (0 points)"),
+        (10, 5, "-5 points (50 % lower)"),
+        (27, 14, "-13 points (48 % lower)"),  # rounded down: never reads as a response
+        (12, 9, "-3 points (25 % lower)"),
+        (4, 1, "-3 points; started in the minimal range, so no percentage or status"),
+        (3, 9, "+6 points; started in the minimal range, so no percentage or status"),
+    ],
+)
+def test_describe_phq9_change(baseline: int, latest: int, words: str) -> None:
+    assert describe_phq9_change(baseline, latest) == words
+    assert not re.search(r"-\d+ ?%", words)  # never a negative percentage
 
 
 def test_thresholds_are_the_published_ones() -> None:
     assert instruments.RESPONSE_DROP == 0.5
     assert instruments.PARTIAL_DROP == 0.25
     assert instruments.PHQ9_REMISSION_BELOW == 5
+    assert instruments.PHQ9_REMISSION_MIN_DAYS == 14
+    assert instruments.PHQ9_WORSE_RISE == 5
+    assert instruments.PHQ9_BASELINE_MAX_DAYS == 30
+    assert (instruments.PHQ9_PROMPT_AT, instruments.GAD7_PROMPT_AT) == (20, 15)
 
 
 def test_bands_cover_every_total_exactly_once() -> None:
@@ -218,3 +288,10 @@ def test_instruments_encode_and_decode_round_trip() -> None:
     decoded = msgspec.json.decode(encoded, type=tuple[instruments.Instrument, ...])
     assert decoded == INSTRUMENTS
     assert b'"id":"phq9"' in encoded
+
+
+def test_gad7_has_the_same_difficulty_question_as_phq9() -> None:
+    assert GAD7.difficulty is not None
+    assert GAD7.difficulty == PHQ9.difficulty
+    assert GAD7.difficulty.loinc == "69722-7"
+    assert GAD7.difficulty.text.startswith("If you checked off any problems, how difficult")

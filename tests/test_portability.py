@@ -103,7 +103,8 @@ async def everything(client: Client) -> dict[str, list[dict[str, Any]]]:
 
 async def test_archive_round_trip_to_a_fresh_server(client: Client, second_server: Client) -> None:
     await register(client, "ana", timezone="Europe/Paris", display_name="Ana")
-    assert (await client.patch("/api/account", json={"baseline_date": "2026-05-31"})).is_success
+    profile = {"baseline_date": "2026-05-31", "clinic_phone": "555 0100", "patient_reference": "R7"}
+    assert (await client.patch("/api/account", json=profile)).is_success
     await fill(client)
     response = await client.get("/api/export/archive")
     assert response.status_code == 200
@@ -116,6 +117,8 @@ async def test_archive_round_trip_to_a_fresh_server(client: Client, second_serve
         "display_name": "Ana",
         "timezone": "Europe/Paris",
         "baseline_date": "2026-05-31",
+        "clinic_phone": "555 0100",
+        "patient_reference": "R7",
     }
     assert {len(archive[kind]) for kind in KINDS} == {2, 5}
     assert max(e["version"] for e in archive["entries"]) == 2
@@ -125,7 +128,9 @@ async def test_archive_round_trip_to_a_fresh_server(client: Client, second_serve
     assert imported.status_code == 200, imported.text
     result = imported.json()
     assert (result["created"], result["unchanged"], result["conflicts"]) == (9, 0, 0)
-    assert result["account_updated"] == ["baseline_date", "display_name", "timezone"]
+    assert result["account_updated"] == [
+        "baseline_date", "clinic_phone", "display_name", "patient_reference", "timezone",
+    ]  # fmt: skip
     assert await everything(second_server) == await everything(client)
     account = (await second_server.get("/api/account")).json()
     assert (account["timezone"], account["display_name"]) == ("Europe/Paris", "Ana")

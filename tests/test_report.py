@@ -105,18 +105,20 @@ def test_report_has_name_period_scores_status_and_one_page() -> None:
     assert "Ana Example" in text
     assert f"{start.isoformat()} to {END.isoformat()}" in text
     assert f"Generated {END.isoformat()}" in text
-    assert "8 / 27" in text  # the in-period PHQ-9 with its band
+    assert "8/27" in text
     assert "Mild" in text
-    assert "Response" in text  # 20 -> 8 is a 60 % drop
-    assert "-12 points (60% drop)" in text
+    assert "Baseline PHQ-9" in text
+    assert "20/27" in text
+    assert "Response: the PHQ-9 is at least 50 % lower" in text  # 20 -> 8 is a 60 % drop
+    assert "-12 points (60 % lower)" in text
     assert "IV infusion" in text
     assert "35 mg" in text
     assert "dissociation; nausea" in text
-    assert "planned" in text
     assert "Crisis flags" in text
     assert (END - 10 * DAY).isoformat() in text
     assert "not a diagnosis" in text
-    assert "Adherence" in text
+    assert "Check-in days" in text
+    assert "Adherence" not in text
 
 
 def test_report_stays_one_page_with_far_too_much_data() -> None:
@@ -127,6 +129,7 @@ def test_report_stays_one_page_with_far_too_much_data() -> None:
     trends = build(365, treatments, phq9)
     pdf = render_report(
         patient="A very long name " * 20,
+        patient_reference="MRN-0042",
         trends=trends,
         treatments=treatments,
         generated=END,
@@ -134,8 +137,8 @@ def test_report_stays_one_page_with_far_too_much_data() -> None:
     )
     pages, text = text_of(pdf)
     assert pages == 1
-    assert "more in the period" in text  # questionnaires cut to the most recent 8
-    assert f"+{len(treatments) - text.count('IV infusion')} more" in text
+    assert "Ref: MRN-0042" in text  # a long name is cut, never the reference
+    assert f"+{len(treatments) - text.count('IV infusion')} earlier" in text
     assert "..." in text  # long cells are cut, not wrapped onto more lines
 
 
@@ -195,7 +198,7 @@ async def test_report_route_defaults_to_last_90_days(client: Client) -> None:
     pages, text = text_of(response.content)
     assert pages == 1
     assert "Ana Lima" in text
-    assert "10 / 27" in text
+    assert "10/27" in text
     assert "Moderate" in text
     assert f"{(END - 89 * DAY).isoformat()} to {END.isoformat()} (90 days)" in text
 
@@ -207,3 +210,15 @@ async def test_report_route_defaults_to_last_90_days(client: Client) -> None:
 
 async def test_report_needs_a_session(client: Client) -> None:
     assert (await client.get("/api/export/report.pdf")).status_code == 401
+
+
+def test_next_planned_session_inside_a_period_that_runs_past_today() -> None:
+    planned = treatment(END - 5 * DAY, status="planned")
+    trends = build(30, [treatment(END - 20 * DAY), planned], [])
+    made_before_the_end = render_report(
+        patient="Ana", trends=trends, treatments=[planned], generated=END - 10 * DAY, tz=TZ
+    )
+    text = text_of(made_before_the_end)[1]
+    assert f"{(END - 5 * DAY).isoformat()} IV infusion (next planned)" in text
+    after_it = render_report(patient="Ana", trends=trends, treatments=[planned], generated=END)
+    assert "Next session none planned" in text_of(after_it)[1]  # a stale plan is not "next"

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
-from tests.helpers import new_id
+from tests.helpers import FakeClock, create, new_id, open_link, put, same_app
 
 Client = AsyncTestClient[Litestar]
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # 07:00 in New York, alice's zone
@@ -41,17 +41,6 @@ PRIVATE_KEYS = {
 }  # fmt: skip
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -73,16 +62,6 @@ def app(settings: Settings, clock: FakeClock) -> Litestar:
     return create_app(settings, clock=clock)
 
 
-def same_app(app: Litestar, client: Client) -> Client:
-    """Another browser on the running app. It must share the running client's portal (event
-    loop): a client that is not entered starts a new loop per request, and the database's single
-    writer, which lives on the lifespan's loop, is never woken from another loop.
-    """
-    browser = AsyncTestClient(app=app)
-    browser.blocking_portal = client.blocking_portal
-    return browser
-
-
 @pytest.fixture
 async def other(app: Litestar, client: Client) -> Client:
     return same_app(app, client)
@@ -94,27 +73,11 @@ async def holder(app: Litestar, client: Client) -> Client:
     return same_app(app, client)
 
 
-async def create(owner: Client, **body: Any) -> dict[str, Any]:
-    response = await owner.post("/api/shares", json=body)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
-
-
-async def open_link(holder: Client, token: str, path: str = "/api/shared") -> Any:
-    return await holder.get(path, headers={"Authorization": f"Share {token}"})
-
-
 async def listed(owner: Client, share_id: str) -> dict[str, Any]:
     response = await owner.get("/api/shares")
     assert response.status_code == 200
     found: dict[str, Any] = next(s for s in response.json() if s["id"] == share_id)
     return found
-
-
-async def put(owner: Client, kind: str, body: dict[str, Any]) -> None:
-    response = await owner.put(f"/api/{kind}/{new_id()}", json=body)
-    assert response.status_code == 201, response.text
 
 
 async def add_private_records(owner: Client) -> None:
@@ -303,12 +266,16 @@ async def test_a_clinician_link_summarises_only_its_period(alice: Client, holder
     response = await open_link(holder, created["token"])
     assert response.status_code == 200, response.text
     view = response.json()
-    assert set(view) == {"audience", "patient_name", "from", "to", "expires_at", "summary"}
+    assert set(view) == {
+        "audience", "patient_name", "patient_reference", "from", "to", "expires_at", "summary",
+        "report",
+    }  # fmt: skip
     assert view["audience"] == "clinician"
     assert view["patient_name"] == "Alice Example"
     assert (view["from"], view["to"]) == ("2026-11-01", "2026-11-10")
     summary = view["summary"]
-    assert summary["days_in_period"] == 10
+    # Check-in days count from the first check-in (2026-11-05), not from the period's start.
+    assert summary["days_in_period"] == 6
     assert summary["days_logged"] == 2
     assert summary["crisis_flags"] == 0  # the lowest mood on 2026-11-20 is outside the period
     assert "CANARY-ENTRY-NOTE" not in response.text

@@ -2,68 +2,18 @@
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
 
 from api.domain.trends import (
     PLATEAU_RULE,
-    AssessmentPoint,
     EntryPoint,
     TreatmentPoint,
     Trends,
-    compute_trends,
     local_day,
 )
-
-NEW_YORK = ZoneInfo("America/New_York")
-DAY = timedelta(days=1)
-START = date(2026, 1, 1)
-
-
-def daily(first: date, moods: Sequence[int | None]) -> list[EntryPoint]:
-    """One check-in per day from `first`; None leaves the day unlogged."""
-    return [
-        EntryPoint(day=first + offset * DAY, mood=mood)
-        for offset, mood in enumerate(moods)
-        if mood is not None
-    ]
-
-
-def done(day: date, treatment_id: str = "t1", status: str = "done") -> TreatmentPoint:
-    """A treatment at 10:00 New York time on `day`."""
-    at = datetime(day.year, day.month, day.day, 10, 0, tzinfo=NEW_YORK)
-    return TreatmentPoint(id=treatment_id, at=at, kind="iv_infusion", status=status, dose_mg=35.0)
-
-
-def phq9(day: date, total: int, assessment_id: str, flagged: bool = False) -> AssessmentPoint:
-    at = datetime(day.year, day.month, day.day, 9, 0, tzinfo=NEW_YORK)
-    return AssessmentPoint(assessment_id, "phq9", at, total, "band", flagged)
-
-
-def trends(
-    entries: list[EntryPoint],
-    treatments: list[TreatmentPoint] | None = None,
-    assessments: list[AssessmentPoint] | None = None,
-    *,
-    start: date = START,
-    end: date = START + 6 * DAY,
-    today: date | None = None,
-    baseline_date: date | None = None,
-    flagged_entry_days: list[date] | None = None,
-) -> Trends:
-    return compute_trends(
-        entries,
-        treatments or [],
-        assessments or [],
-        start=start,
-        end=end,
-        tz=NEW_YORK,
-        today=today or end,
-        baseline_date=baseline_date,
-        flagged_entry_days=flagged_entry_days or [],
-    )
+from tests.helpers import DAY, NEW_YORK, START, daily, done, phq9, trends
 
 
 def test_no_data_gives_empty_days_and_an_empty_summary() -> None:
@@ -81,7 +31,8 @@ def test_no_data_gives_empty_days_and_an_empty_summary() -> None:
     assert summary.lifts == []
     assert summary.plateau is False
     assert summary.plateau_rule == PLATEAU_RULE
-    assert (summary.adherence, summary.days_logged, summary.days_in_period) == (0.0, 0, 7)
+    # No check-in ever: there are no check-in days to count yet.
+    assert (summary.adherence, summary.days_logged, summary.days_in_period) == (0.0, 0, 0)
 
 
 def test_one_day_of_data() -> None:
@@ -91,7 +42,10 @@ def test_one_day_of_data() -> None:
     assert point.checkins == 1
     assert point.mood_7d is None  # one day of seven is not an average
     assert result.summary.days_logged == 1
-    assert result.summary.adherence == round(1 / 7, 3)
+    # Counted from the first check-in (day 2 of 7), not from before history began.
+    assert result.summary.days_in_period == 5
+    assert result.summary.first_checkin_date == START + 2 * DAY
+    assert result.summary.adherence == 0.2
 
 
 def test_gaps_stay_none_never_zero() -> None:
@@ -225,11 +179,12 @@ def test_lift_lasts_then_falls_back() -> None:
     moods = [3] * 15 + [8] * 5 + [1] * 10
     result = trends(daily(START, moods), [done(treatment_day)], end=START + 29 * DAY)
     by_day = {point.day: point.mood_7d for point in result.days}
-    # The 7-day mean first reaches 3 or less ten days after the treatment: (8+8+1*5)/7 = 3.
+    # The 7-day mean only reaches 3 ten days after the treatment: (8+8+1*5)/7 = 3 ...
     assert by_day[treatment_day + 9 * DAY] == 4.0
     assert by_day[treatment_day + 10 * DAY] == 3.0
     [lift] = result.summary.lifts
-    assert lift.days_above == 9
+    # ... but daily mood was above baseline for exactly 5 days: the lift is 5, not 9.
+    assert lift.days_above == 5
     assert lift.still_above is False
     assert lift.reached_next_treatment is False
     assert lift.reason is None
@@ -238,7 +193,8 @@ def test_lift_lasts_then_falls_back() -> None:
 def test_lift_still_above_on_the_last_day_with_data() -> None:
     treatment_day = START + 14 * DAY
     moods = [3] * 15 + [7] * 6
-    result = trends(daily(START, moods), [done(treatment_day)], end=START + 30 * DAY)
+    # The period ends two unlogged days later: a gap of 2 neither ends nor extends the lift.
+    result = trends(daily(START, moods), [done(treatment_day)], end=START + 22 * DAY)
     [lift] = result.summary.lifts
     assert lift.still_above is True
     assert lift.days_above == 6  # six logged days after the treatment, all above
@@ -267,15 +223,17 @@ def plateau_case(after: Sequence[int | None]) -> Trends:
     return trends(daily(START, moods), [done(treatment_day)], start=START, end=end)
 
 
-def test_plateau_when_flat_and_not_much_above_baseline() -> None:
+def test_flat_and_never_2_points_above_baseline_is_not_improving_not_a_plateau() -> None:
     summary = plateau_case([4] * 35).summary
     assert summary.baseline_mood == 3.0
     assert summary.latest_mood_7d == 4.0
-    assert summary.plateau is True
+    assert summary.plateau is False
+    assert summary.progress == "not_improving"
 
 
-def test_no_plateau_when_flat_well_above_baseline() -> None:
-    assert plateau_case([6] * 35).summary.plateau is False  # sustained improvement
+def test_flat_after_reaching_2_points_above_baseline_is_a_plateau() -> None:
+    summary = plateau_case([6] * 35).summary
+    assert (summary.plateau, summary.progress) == (True, "plateau")
 
 
 def test_no_plateau_while_still_improving() -> None:

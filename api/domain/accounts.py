@@ -3,11 +3,39 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 from zoneinfo import ZoneInfo, available_timezones
 
 import msgspec
 
 from api.domain.errors import InvalidField
+
+ClinicPhone = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=30,
+        pattern=r"^\s*$|^\s*\+?[0-9][0-9 ().-]{2,28}\s*$",
+        description="The clinic's phone number, shown on care-team prompts; '' for none",
+    ),
+]
+PatientReference = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=40, description="The clinic's record number, printed in the report's header"
+    ),
+]
+
+
+class _Phone(msgspec.Struct):
+    clinic_phone: ClinicPhone
+
+
+def check_clinic_phone(value: str, field: str = "clinic_phone") -> str:
+    """The number, trimmed, if it looks like a phone number (the same rule as PATCH)."""
+    try:
+        return msgspec.convert({"clinic_phone": value}, _Phone).clinic_phone.strip()
+    except msgspec.ValidationError:
+        raise InvalidField(field, "is not a phone number.") from None
 
 
 class User(msgspec.Struct, frozen=True):
@@ -20,6 +48,8 @@ class User(msgspec.Struct, frozen=True):
     baseline_date: date | None
     created_at: str
     session_id: str
+    clinic_phone: str = ""
+    patient_reference: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -35,6 +65,8 @@ class Account(msgspec.Struct, kw_only=True):
     timezone: str
     baseline_date: date | None
     created_at: str
+    clinic_phone: str = ""
+    patient_reference: str = ""
 
 
 def account_of(user: User) -> Account:
@@ -44,6 +76,8 @@ def account_of(user: User) -> Account:
         timezone=user.timezone,
         baseline_date=user.baseline_date,
         created_at=user.created_at,
+        clinic_phone=user.clinic_phone,
+        patient_reference=user.patient_reference,
     )
 
 

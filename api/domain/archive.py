@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from api.domain.accounts import User, check_timezone
+from api.domain.accounts import User, check_clinic_phone, check_timezone
 from api.domain.dates import check_day
 from api.domain.errors import InvalidField
 from api.domain.kinds import KINDS, AssessmentOut, EntryOut, Kind, TreatmentOut
@@ -42,6 +42,8 @@ class ArchiveAccount(msgspec.Struct, kw_only=True):
     display_name: str = ""
     timezone: str = "UTC"
     baseline_date: date | None = None
+    clinic_phone: str = ""
+    patient_reference: str = ""
 
 
 class Archive(msgspec.Struct, kw_only=True):
@@ -101,6 +103,10 @@ def profile_changes(user: User, account: ArchiveAccount) -> dict[str, Any]:
     check_day("account.baseline_date", account.baseline_date)
     if user.baseline_date is None and account.baseline_date is not None:
         changes["baseline_date"] = account.baseline_date.isoformat()
+    if not user.clinic_phone and account.clinic_phone:
+        changes["clinic_phone"] = check_clinic_phone(account.clinic_phone, "account.clinic_phone")
+    if not user.patient_reference and account.patient_reference:
+        changes["patient_reference"] = account.patient_reference.strip()[:40]
     return changes
 
 

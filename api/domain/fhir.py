@@ -7,6 +7,11 @@ exporting twice gives the same ids and a receiving system can recognise what it 
 - a QuestionnaireResponse per assessment, id = the assessment's record id;
 - its total-score Observation, id = uuid5(QR id, "total") — derived, so stable too;
 - a Procedure per DONE treatment, id = the treatment's record id;
+- a vital-signs blood-pressure Observation per reading (before, after) of a done treatment,
+  id = uuid5(treatment id, "bp_before" / "bp_after"), ``partOf`` its Procedure. ``partOf``
+  because FHIR R4's Observation.partOf may reference a Procedure ("a larger event of which this
+  observation is a step"), while ``derivedFrom`` may not (it takes QuestionnaireResponse,
+  Observation, DocumentReference, ImagingStudy, Media, MolecularSequence);
 - the Patient, id = uuid5 of the username (name only: nothing else identifies the person).
 
 Every ``fullUrl`` is ``urn:uuid:<id>`` and references between resources use those URNs.
@@ -34,6 +39,11 @@ from api.domain.report import KIND_LABELS
 LOINC: Final = "http://loinc.org"
 UCUM: Final = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY: Final = "http://terminology.hl7.org/CodeSystem/observation-category"
+#: HL7's blood-pressure profile (R4): panel 85354-9 with systolic and diastolic components.
+BP_PROFILE: Final = "http://hl7.org/fhir/StructureDefinition/bp"
+BP_PANEL: Final = ("85354-9", "Blood pressure panel with all children optional")
+BP_SYSTOLIC: Final = ("8480-6", "Systolic blood pressure")
+BP_DIASTOLIC: Final = ("8462-4", "Diastolic blood pressure")
 #: Namespace of Waypoint's derived FHIR ids (a fixed random UUID; never change it).
 NAMESPACE: Final = UUID("6f1c3d4e-2b7a-4f0e-9c55-8d2a41b7e903")
 
@@ -44,7 +54,8 @@ FREQUENCY_ANSWERS: Final = (
     ("LA6570-1", "More than half the days"),
     ("LA6571-9", "Nearly every day"),
 )
-#: LOINC answer list LL359-1 (PHQ-9 difficulty). LOINC's codes are not in scale order here:
+#: LOINC answer list LL359-1 (the difficulty question 69722-7 that closes PHQ-9 and GAD-7).
+#: LOINC's codes are not in scale order here:
 #: "Very difficult" is LA6575-0 and "Extremely difficult" LA6574-3.
 DIFFICULTY_ANSWERS: Final = (
     ("LA6572-7", "Not difficult at all"),
@@ -178,6 +189,57 @@ def procedure(treatment: TreatmentOut, subject: str) -> dict[str, Any]:
     return resource
 
 
+def _mm_hg(value: int) -> dict[str, Any]:
+    return {"value": value, "unit": "mmHg", "system": UCUM, "code": "mm[Hg]"}
+
+
+def blood_pressure(treatment: TreatmentOut, subject: str) -> list[dict[str, Any]]:
+    """The session's blood-pressure readings as vital-signs Observations, part of its Procedure.
+
+    Both readings carry the session's time (the app does not record the minute of each
+    reading); the note says which one was before and which after the session.
+    """
+    found = []
+    for moment, value in (("before", treatment.bp_before), ("after", treatment.bp_after)):
+        if value is None:
+            continue
+        found.append(
+            {
+                "resourceType": "Observation",
+                "id": str(uuid5(UUID(treatment.id), f"bp_{moment}")),
+                "meta": {"profile": [BP_PROFILE]},
+                "status": "final",
+                "category": [
+                    {
+                        "coding": [
+                            {
+                                "system": OBSERVATION_CATEGORY,
+                                "code": "vital-signs",
+                                "display": "Vital Signs",
+                            }
+                        ]
+                    }
+                ],
+                "code": {"coding": [_coding(*BP_PANEL)], "text": "Blood pressure"},
+                "subject": {"reference": subject},
+                "effectiveDateTime": _moment(treatment.at),
+                "partOf": [{"reference": urn(treatment.id)}],
+                "note": [{"text": f"Measured {moment} the session; reported by the patient."}],
+                "component": [
+                    {
+                        "code": {"coding": [_coding(*BP_SYSTOLIC)]},
+                        "valueQuantity": _mm_hg(value.systolic),
+                    },
+                    {
+                        "code": {"coding": [_coding(*BP_DIASTOLIC)]},
+                        "valueQuantity": _mm_hg(value.diastolic),
+                    },
+                ],
+            }
+        )
+    return found
+
+
 def bundle(
     *,
     username: str,
@@ -186,7 +248,8 @@ def bundle(
     treatments: Sequence[TreatmentOut],
     generated: datetime,
 ) -> dict[str, Any]:
-    """A Bundle of type collection: Patient, then per assessment QR + Observation, then Procedures.
+    """A Bundle of type collection: Patient, then per assessment QR + Observation, then each
+    Procedure followed by its blood-pressure Observations.
 
     Only treatments with status ``done`` become Procedures: a planned or cancelled session has
     not happened, and a Procedure records what was done.
@@ -199,7 +262,10 @@ def bundle(
     for assessment in assessments:
         resources.append(questionnaire_response(assessment, subject))
         resources.append(total_observation(assessment, subject))
-    resources.extend(procedure(t, subject) for t in treatments if t.status == "done")
+    for treatment in treatments:
+        if treatment.status == "done":
+            resources.append(procedure(treatment, subject))
+            resources.extend(blood_pressure(treatment, subject))
     return {
         "resourceType": "Bundle",
         "type": "collection",

@@ -9,13 +9,15 @@ LOINC codes were checked item by item against published FHIR Questionnaires for 
 """
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Annotated, Final, Literal
 
 import msgspec
 from msgspec import Meta
 
 InstrumentId = Literal["phq9", "gad7"]
-Phq9Status = Literal["remission", "response", "partial", "none"]
+#: PHQ-9 change from baseline; see `phq9_change_status` for the rule behind each.
+Phq9Status = Literal["worse", "remission", "minimal", "response", "partial", "none"]
 
 LoincCode = Annotated[str, Meta(pattern=r"^\d{1,8}-\d$", description="A LOINC code, e.g. 44261-6.")]
 
@@ -41,8 +43,20 @@ GAD7_BAND_FLOORS: Final = (
 RESPONSE_DROP: Final = 0.5
 #: A drop of at least this fraction (but less than RESPONSE_DROP) is a partial response.
 PARTIAL_DROP: Final = 0.25
-#: A PHQ-9 total below this is remission (it is also the floor of the "mild" band).
+#: A PHQ-9 total below this is in the minimal band: "minimal" once, "remission" when sustained.
 PHQ9_REMISSION_BELOW: Final = 5
+#: Remission needs scores below PHQ9_REMISSION_BELOW at least this many days apart, and none of
+#: PHQ9_REMISSION_BELOW or more in between.
+PHQ9_REMISSION_MIN_DAYS: Final = 14
+#: A rise of at least this many points is "worse": the smallest clinically meaningful change on
+#: the PHQ-9 (Loewe et al., 2004). Checked before every other status.
+PHQ9_WORSE_RISE: Final = 5
+#: The PHQ-9 baseline must be taken at most this many days before the baseline date.
+PHQ9_BASELINE_MAX_DAYS: Final = 30
+#: Care-team prompts: a PHQ-9 of at least this (the "severe" band) ...
+PHQ9_PROMPT_AT: Final = 20
+#: ... or a GAD-7 of at least this (the "severe" band).
+GAD7_PROMPT_AT: Final = 15
 #: PHQ-9 item 9 (thoughts of being better off dead or of self-harm) counts as positive above this.
 PHQ9_ITEM9_POSITIVE_ABOVE: Final = 0
 
@@ -240,7 +254,9 @@ GAD7: Final = Instrument(
         Item(7, "Feeling afraid as if something awful might happen", "69736-7"),
     ),
     options=FREQUENCY_OPTIONS,
-    difficulty=None,
+    # The GAD-7 form closes with the same question and options as the PHQ-9 (LOINC 69722-7,
+    # used by both panels); like the PHQ-9's, it is asked, stored and never scored.
+    difficulty=DIFFICULTY_QUESTION,
     bands=_bands(GAD7_BAND_FLOORS, 21, _GAD7_MEANINGS),
     max_total=21,
     panel_loinc="69737-5",
@@ -307,45 +323,73 @@ def score(instrument_id: str, answers: Sequence[int]) -> Score:
 
 
 def relative_drop(baseline: float, latest: float) -> float | None:
-    """How far a score fell, as a fraction of the baseline (0.5 = halved; negative = rose).
+    """How far a PHQ-9 fell, as a fraction of the baseline (0.5 = halved).
 
-    None when the baseline is zero or less: a fall from nothing has no meaningful proportion.
+    None whenever a percentage would mislead: a baseline in the minimal band (a few points'
+    movement there is noise), or a score that did not fall (a rise is named in points, never
+    as a negative percentage).
     """
-    if baseline <= 0:
+    if baseline < PHQ9_REMISSION_BELOW or latest >= baseline:
         return None
     return (baseline - latest) / baseline
 
 
-def phq9_status(baseline: int, latest: int) -> Phq9Status:
-    """Classify PHQ-9 change from baseline: remission, response, partial response or none.
+def _check_total(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= PHQ9.max_total:
+        raise ValueError(f"PHQ-9 {name} must be an integer 0 to {PHQ9.max_total}, got {value!r}")
 
-    Remission (latest below PHQ9_REMISSION_BELOW) is checked first: 10 -> 4 is remission rather
-    than response, and 6 -> 4 is remission although it is only a 33 % drop.
 
-    A baseline below PHQ9_REMISSION_BELOW (the minimal band) always gives "none": there was no
-    depression to respond to or remit from, and a few points' movement inside the minimal band
-    (say 4 -> 1, a "75 % drop") is noise, not a treatment response.
+def phq9_change_status(baseline: int, after: Sequence[tuple[date, int]]) -> Phq9Status | None:
+    """Classify PHQ-9 change from baseline. ``after``: the (day, total) scores taken after the
+    baseline date, oldest first; the last one is the latest. None = no status can be given.
 
-    The drop is compared as `points fallen >= fraction * baseline`; with the fractions 0.5 and
-    0.25 that product is exact in binary floating point, so 10 -> 5 is exactly a response and
-    12 -> 9 exactly a partial response.
+    In this order:
+    1. no score after the baseline, or a baseline below PHQ9_REMISSION_BELOW: None (there was
+       no depression to respond to, and a few points inside the minimal band are noise);
+    2. ``worse``: latest >= baseline + PHQ9_WORSE_RISE (checked before everything else);
+    3. latest below PHQ9_REMISSION_BELOW: ``remission`` when an earlier score after the baseline,
+       at least PHQ9_REMISSION_MIN_DAYS days before the latest, is also below it and every score
+       between them is too; otherwise ``minimal`` (one low score is not yet remission);
+    4. ``response`` for a drop of at least RESPONSE_DROP of the baseline, ``partial`` for at
+       least PARTIAL_DROP, else ``none``. Compared as ``points fallen >= fraction * baseline``:
+       with 0.5 and 0.25 the product is exact in binary, so 10 -> 5 is exactly a response.
     """
-    for name, value in (("baseline", baseline), ("latest", latest)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or not 0 <= value <= PHQ9.max_total
-        ):
-            raise ValueError(
-                f"PHQ-9 {name} must be an integer 0 to {PHQ9.max_total}, got {value!r}"
-            )
-    if baseline < PHQ9_REMISSION_BELOW:
-        return "none"
+    _check_total("baseline", baseline)
+    for _, total in after:
+        _check_total("score", total)
+    if not after or baseline < PHQ9_REMISSION_BELOW:
+        return None
+    latest_day, latest = after[-1]
+    if latest >= baseline + PHQ9_WORSE_RISE:
+        return "worse"
     if latest < PHQ9_REMISSION_BELOW:
-        return "remission"
+        for day, total in reversed(after[:-1]):
+            if total >= PHQ9_REMISSION_BELOW:
+                break
+            if (latest_day - day).days >= PHQ9_REMISSION_MIN_DAYS:
+                return "remission"
+        return "minimal"
     points_fallen = baseline - latest
     if points_fallen >= RESPONSE_DROP * baseline:
         return "response"
     if points_fallen >= PARTIAL_DROP * baseline:
         return "partial"
     return "none"
+
+
+def describe_phq9_change(baseline: int, latest: int) -> str:
+    """The change in words every surface uses: "+14 points", "-5 points (50 % lower)".
+
+    A rise is always in points (never a negative percentage); a percentage appears only for a
+    fall from a baseline of PHQ9_REMISSION_BELOW or more.
+    """
+    change = latest - baseline
+    if change == 0:
+        text = "no change (0 points)"
+    else:
+        text = f"{change:+d} point{'' if abs(change) == 1 else 's'}"
+    if baseline < PHQ9_REMISSION_BELOW:
+        return f"{text}; started in the minimal range, so no percentage or status"
+    drop = relative_drop(baseline, latest)
+    # Whole percent, rounded down, so a 49.9 % fall can never read as the 50 % of a response.
+    return text if drop is None else f"{text} ({int(drop * 100)} % lower)"

@@ -26,6 +26,7 @@ from api.domain.crisis import Crisis
 from api.domain.dates import check_day
 from api.domain.errors import InvalidField
 from api.domain.instruments import InstrumentId
+from api.domain.trends.shapes import Prompt
 
 # Versions and sequence numbers stay below 2**53, the largest integer a JavaScript client holds
 # exactly (and far inside a 64-bit INTEGER).
@@ -134,6 +135,7 @@ class EntryOut(EntryFields, omit_defaults=False):
     updated_at: str = ""
     flagged: bool = False
     crisis: Crisis | None = None
+    prompts: list[Prompt] = []
 
 
 def prepare_entry(body: EntryPut, tz: ZoneInfo, now: datetime) -> Prepared:
@@ -222,6 +224,7 @@ class AssessmentOut(AssessmentStored, omit_defaults=False):
     updated_at: str = ""
     flagged: bool = False
     crisis: Crisis | None = None
+    prompts: list[Prompt] = []
 
 
 def prepare_assessment(body: AssessmentPut, tz: ZoneInfo, now: datetime) -> Prepared:

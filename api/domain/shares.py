@@ -24,6 +24,7 @@ import msgspec
 from api.domain.dates import check_day
 from api.domain.errors import InvalidField
 from api.domain.guides.format import Guide, Library
+from api.domain.report.content import ReportContent
 from api.domain.trends import Summary
 
 ShareAudience = Literal["family", "clinician"]
@@ -89,11 +90,16 @@ class FamilyView(msgspec.Struct, kw_only=True, tag_field="audience", tag="family
 
 
 class ClinicianView(msgspec.Struct, kw_only=True, tag_field="audience", tag="clinician"):
+    """One period, as the PDF shows it: nothing dated after `to` except `report.next_planned`
+    (labelled "next planned session") and the link's own `expires_at`."""
+
     patient_name: str
+    patient_reference: str = ""
     period_from: date = msgspec.field(name="from")
     period_to: date = msgspec.field(name="to")
     expires_at: datetime
     summary: Summary
+    report: ReportContent
 
 
 class Row(NamedTuple):

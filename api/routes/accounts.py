@@ -12,7 +12,14 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from api.domain.accounts import Account, User, account_of, check_timezone
+from api.domain.accounts import (
+    Account,
+    ClinicPhone,
+    PatientReference,
+    User,
+    account_of,
+    check_timezone,
+)
 from api.domain.dates import check_day
 from api.domain.errors import InvalidField, NotFound
 from api.domain.passwords import check_password, hash_password, needs_rehash
@@ -63,6 +70,8 @@ class AccountPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     timezone: TimeZoneName | msgspec.UnsetType = msgspec.UNSET
     # The day mood and PHQ-9 baselines are measured against; null = the first done treatment.
     baseline_date: date | msgspec.UnsetType | None = msgspec.UNSET
+    clinic_phone: ClinicPhone | msgspec.UnsetType = msgspec.UNSET
+    patient_reference: PatientReference | msgspec.UnsetType = msgspec.UNSET
 
 
 class PasswordChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -108,7 +117,10 @@ class AccountController(Controller):
     async def show(self, user: NamedDependency[User]) -> Account:
         return account_of(user)
 
-    @patch("/", summary="Change display name, time zone or baseline date")
+    @patch(
+        "/",
+        summary="Change display name, time zone, baseline date, clinic phone or patient reference",
+    )
     async def update(
         self,
         data: JSONBody[AccountPatch],
@@ -121,6 +133,9 @@ class AccountController(Controller):
         check_day("baseline_date", changes.get("baseline_date"))
         if changes.get("baseline_date") is not None:
             changes["baseline_date"] = changes["baseline_date"].isoformat()
+        for name in ("clinic_phone", "patient_reference"):
+            if name in changes:
+                changes[name] = changes[name].strip()
         await app_state.db.write(users.set_profile, user.id, changes)
         app_state.session_cache.forget_user(user.id)
         merged = msgspec.structs.replace(
@@ -201,7 +216,7 @@ class SessionController(Controller):
         if not await check_password(row[2] if row else None, data.password) or row is None:
             app_state.login_limiter.hit(*keys)
             raise NotAuthorizedException(WRONG_LOGIN)
-        user_id, username, password_hash, display_name, timezone, baseline, created = row
+        user_id, username, password_hash, display_name, timezone, baseline, created = row[:7]
         new_hash = await hash_password(data.password) if needs_rehash(password_hash) else None
         agent = request.headers.get("user-agent", "")
         secret = await app_state.db.write(
@@ -218,6 +233,8 @@ class SessionController(Controller):
             timezone=timezone,
             baseline_date=date.fromisoformat(baseline) if baseline else None,
             created_at=created,
+            clinic_phone=row[7],
+            patient_reference=row[8],
         )
         return with_session_cookie(Response(account), secret, app_state.settings)
 

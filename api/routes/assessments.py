@@ -14,7 +14,7 @@ from api.domain import instruments
 from api.domain.accounts import User
 from api.domain.instruments import InstrumentId
 from api.domain.kinds import ASSESSMENT, AssessmentOut
-from api.routes.records import EndDay, Limit, StartDay
+from api.routes.params import EndDay, Limit, StartDay
 from api.state import AppState
 from api.store import records
 

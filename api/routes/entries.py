@@ -8,7 +8,7 @@ from litestar.di import NamedDependency
 
 from api.domain.accounts import User
 from api.domain.kinds import ENTRY, EntryOut
-from api.routes.records import EndDay, Limit, StartDay
+from api.routes.params import EndDay, Limit, StartDay
 from api.state import AppState
 from api.store import records
 

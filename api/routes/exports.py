@@ -5,7 +5,7 @@ R4. The documents are built by pure code in ``api.domain`` (``report``, ``csv_ex
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Final
 
 import msgspec
@@ -16,9 +16,11 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from api.domain import csv_export, fhir
 from api.domain.accounts import User, patient_name
-from api.domain.kinds import ASSESSMENT, KINDS, TREATMENT, Kind
+from api.domain.kinds import ASSESSMENT, KINDS, TREATMENT, AssessmentOut, Kind, TreatmentOut
 from api.domain.report import render_report
-from api.routes.records import EndDay, StartDay
+from api.domain.report.content import ReportContent, report_content
+from api.domain.trends import Trends
+from api.routes.params import EndDay, StartDay
 from api.routes.trends import load_trends, period
 from api.state import AppState
 from api.store import records
@@ -50,7 +52,7 @@ async def report_pdf(app_state: AppState, user: User, start: date, end: date) ->
     """The one-page clinician report of start..end (rendered off the event loop)."""
     db = app_state.db
     trends = await load_trends(app_state, user, start, end)
-    treatments = await records.between(db, TREATMENT, user, start, end, records.ALL)
+    treatments, assessments, upcoming = await period_records(app_state, user, start, end)
     flagged = await db.read(records.flagged_entry_days, user.id, start.isoformat(), end.isoformat())
     return await asyncio.to_thread(
         render_report,
@@ -60,7 +62,44 @@ async def report_pdf(app_state: AppState, user: User, start: date, end: date) ->
         generated=app_state.clock().astimezone(user.tz).date(),
         paper=app_state.settings.report_paper,
         flagged_entry_days=flagged,
+        assessments=assessments,
+        upcoming=upcoming,
+        patient_reference=user.patient_reference,
+        tz=user.tz,
     )
+
+
+async def period_records(
+    app_state: AppState, user: User, start: date, end: date
+) -> tuple[list[TreatmentOut], list[AssessmentOut], list[TreatmentOut]]:
+    """The period's treatments and assessments, and the treatments just after it."""
+    db = app_state.db
+    treatments = await records.between(db, TREATMENT, user, start, end, records.ALL)
+    assessments = await records.between(db, ASSESSMENT, user, start, end, records.ALL)
+    return treatments, assessments, await upcoming_sessions(app_state, user, end)
+
+
+async def clinician_content(
+    app_state: AppState, user: User, start: date, end: date
+) -> tuple[Trends, ReportContent]:
+    """The period's trends and the report's content, as the clinician link shows them."""
+    trends = await load_trends(app_state, user, start, end)
+    treatments, assessments, upcoming = await period_records(app_state, user, start, end)
+    today = app_state.clock().astimezone(user.tz).date()
+    return trends, report_content(trends, treatments, assessments, upcoming, user.tz, today)
+
+
+#: Enough records after a period to find its next planned sessions among done and cancelled ones.
+UPCOMING_LOOKAHEAD = 50
+
+
+async def upcoming_sessions(app_state: AppState, user: User, end: date) -> list[TreatmentOut]:
+    """Treatments after ``end`` (the report lists the next planned ones among them)."""
+    first = (end + timedelta(days=1)).isoformat()
+    rows = await app_state.db.read(
+        records.rows_after, user.id, TREATMENT.name, first, UPCOMING_LOOKAHEAD
+    )
+    return [TREATMENT.out(row) for row in rows]
 
 
 # --- routes -------------------------------------------------------------------------------------

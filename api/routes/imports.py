@@ -43,6 +43,8 @@ async def build_archive(db: Database, user: User, now: datetime) -> Archive:
             display_name=user.display_name,
             timezone=user.timezone,
             baseline_date=user.baseline_date,
+            clinic_phone=user.clinic_phone,
+            patient_reference=user.patient_reference,
         ),
         **{
             kind.path: await records.between(db, kind, user, None, None, records.ALL)

@@ -4,25 +4,21 @@ list routes share, and the changes feed."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, put
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from api.domain.accounts import User
 from api.domain.kinds import KINDS, MAX_COUNTER, ChangePage, Kind, OutT, PutT
+from api.routes import prompts
+from api.routes.params import DeleteVersion, RecordId
 from api.state import AppState
 from api.store import records
-
-DeleteVersion = Annotated[int | None, QueryParameter(name="base_version", ge=0, le=MAX_COUNTER)]
-Limit = Annotated[int, QueryParameter(name="limit", ge=1, le=records.LIST_LIMIT_MAX)]
-StartDay = Annotated[date | None, QueryParameter(name="from", description="First day, inclusive")]
-EndDay = Annotated[date | None, QueryParameter(name="to", description="Last day, inclusive")]
-RecordId = FromPath[UUID]
 
 
 def put_responses(out_type: type[Any]) -> dict[int, ResponseSpec]:
@@ -48,12 +44,16 @@ async def put_record(
     return Response(out, status_code=201 if created else 200)
 
 
-def record_controller(kind: Kind[PutT, OutT]) -> type[Controller]:
+Annotate = Callable[[AppState, User, Any], Awaitable[None]]
+
+
+def record_controller(kind: Kind[PutT, OutT], annotate: Annotate | None = None) -> type[Controller]:
     """``/api/<path>/{record_id}`` for one kind: create or replace, read, delete.
 
     The handlers are written once, against the type variables ``PutT`` and ``OutT``; the
     controller's ``signature_namespace`` tells Litestar which Structs they stand for, so each
-    kind gets its own validation and OpenAPI schema from the same code.
+    kind gets its own validation and OpenAPI schema from the same code. ``annotate`` adds what
+    a kind's answer carries beyond the record (care-team prompts).
     """
 
     class RecordController(Controller):
@@ -73,7 +73,10 @@ def record_controller(kind: Kind[PutT, OutT]) -> type[Controller]:
             user: NamedDependency[User],
             app_state: NamedDependency[AppState],
         ) -> Response[OutT]:
-            return await put_record(app_state, kind, user, record_id, data)
+            response = await put_record(app_state, kind, user, record_id, data)
+            if annotate is not None:
+                await annotate(app_state, user, response.content)
+            return response
 
         @get("/{record_id:uuid}", summary=f"One {kind.label}")
         async def get_one(
@@ -82,7 +85,10 @@ def record_controller(kind: Kind[PutT, OutT]) -> type[Controller]:
             user: NamedDependency[User],
             app_state: NamedDependency[AppState],
         ) -> OutT:
-            return await records.fetch(app_state.db, kind, user, record_id)
+            found = await records.fetch(app_state.db, kind, user, record_id)
+            if annotate is not None:
+                await annotate(app_state, user, found)
+            return found
 
         @delete("/{record_id:uuid}", summary=f"Delete a {kind.label} (leaves a tombstone for sync)")
         async def delete_one(
@@ -100,7 +106,9 @@ def record_controller(kind: Kind[PutT, OutT]) -> type[Controller]:
     return RecordController
 
 
-RECORD_CONTROLLERS = [record_controller(kind) for kind in KINDS.values()]
+RECORD_CONTROLLERS = [
+    record_controller(kind, prompts.ANNOTATORS.get(kind.name)) for kind in KINDS.values()
+]
 
 
 class ChangesController(Controller):

@@ -20,8 +20,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from api.domain.accounts import patient_name
 from api.domain.errors import Forbidden
 from api.domain.shares import GONE, ClinicianView, FamilyView, Row, status_of, timestamp, token_of
-from api.routes.exports import attachment, filename, report_pdf
-from api.routes.trends import load_trends
+from api.routes.exports import attachment, clinician_content, filename, report_pdf
 from api.state import AppState
 from api.store import shares as store
 from api.store import users
@@ -111,13 +110,15 @@ class SharedController(Controller):
         else:
             start, end = _period_of(row)
             owner = await app_state.db.read(users.user_by_id, row.user_id)
-            trends = await load_trends(app_state, owner, start, end)
+            trends, content = await clinician_content(app_state, owner, start, end)
             view = ClinicianView(
                 patient_name=patient_name(owner),
+                patient_reference=owner.patient_reference,
                 period_from=start,
                 period_to=end,
                 expires_at=datetime.fromisoformat(row.expires_at),
                 summary=trends.summary,
+                report=content,
             )
         await app_state.db.write(store.count_open, row.id, timestamp(now))
         return view

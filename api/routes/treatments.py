@@ -11,7 +11,7 @@ from litestar.params import QueryParameter
 
 from api.domain.accounts import User
 from api.domain.kinds import TREATMENT, TreatmentOut, TreatmentStatus
-from api.routes.records import EndDay, Limit, StartDay
+from api.routes.params import EndDay, Limit, StartDay
 from api.state import AppState
 from api.store import records
 

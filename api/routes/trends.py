@@ -11,8 +11,8 @@ from litestar.di import NamedDependency
 from api.domain.accounts import User
 from api.domain.dates import check_day
 from api.domain.errors import InvalidField
-from api.domain.trends import Trends, compute_trends
-from api.routes.records import EndDay, StartDay
+from api.domain.trends import Prompt, Trends, compute_trends, rules
+from api.routes.params import EndDay, StartDay
 from api.state import AppState, Clock
 from api.store import records
 
@@ -39,7 +39,7 @@ async def load_trends(app_state: AppState, user: User, start: date, end: date) -
     db = app_state.db
     today = app_state.clock().astimezone(user.tz).date()
     mark = await db.read(records.data_mark, user.id)
-    key = (user.id, mark, user.timezone, user.baseline_date, start, end, today)
+    key = (user.id, mark, user.timezone, user.baseline_date, user.clinic_phone, start, end, today)
     cached = app_state.trends_cache.get(key)
     if cached is not None:
         return cached
@@ -54,6 +54,8 @@ async def load_trends(app_state: AppState, user: User, start: date, end: date) -
         today=today,
         baseline_date=user.baseline_date,
         flagged_entry_days=inputs.flagged_entry_days,
+        first_checkin=inputs.first_checkin,
+        clinic_phone=user.clinic_phone,
     )
     app_state.trends_cache.put(key, result)
     return result
@@ -68,3 +70,18 @@ async def trends(
 ) -> Trends:
     first, last = period(user, start, end, app_state.clock)
     return await load_trends(app_state, user, first, last)
+
+
+async def checkin_prompts(app_state: AppState, user: User, day: date) -> list[Prompt]:
+    """The mood prompts a check-in on ``day`` makes appear (the same rules as the trends)."""
+    week, anchor, before = await app_state.db.read(
+        records.checkin_window, user.id, day, user.tz, user.baseline_date
+    )
+    baseline = round(sum(before) / len(before), 2) if before else None
+    return rules.checkin_prompts(
+        week,
+        after_baseline=anchor is not None and day > anchor,
+        baseline=baseline,
+        baseline_days=len(before),
+        clinic_phone=user.clinic_phone,
+    )

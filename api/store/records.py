@@ -37,7 +37,7 @@ from api.domain.kinds import (
     current_copy,
 )
 from api.domain.trends import AssessmentPoint, EntryPoint, TreatmentPoint, baseline_anchor
-from api.domain.trends.shapes import BASELINE_WINDOW_DAYS, HISTORY_DAYS
+from api.domain.trends.shapes import BASELINE_WINDOW_DAYS, HISTORY_DAYS, ROLLING_WINDOW_DAYS
 from api.store.db import Database
 from api.store.users import set_profile
 
@@ -53,6 +53,7 @@ class TrendInputs(NamedTuple):
     treatments: list[TreatmentPoint]
     assessments: list[AssessmentPoint]
     flagged_entry_days: list[date]
+    first_checkin: date | None
 
 
 # --- SQL (run on the database thread) ------------------------------------------------------
@@ -246,25 +247,82 @@ def trend_inputs(
                 flagged=bool(flagged),
             )
         )
-    # Never the years between the baseline window and the period.
+    # The period with the days its first 7-day means need, and, when the baseline anchor lies
+    # before that, everything from 14 days before the anchor: "was an improvement ever reached
+    # since the baseline" needs the whole stretch.
     first = start - timedelta(days=HISTORY_DAYS)
     anchor, _ = baseline_anchor(treatments, tz=tz, baseline_date=baseline)
-    window = (first, first) if anchor is None else (anchor - BASELINE_SPAN, anchor)
+    if anchor is not None and anchor <= end:
+        first = min(first, anchor - BASELINE_SPAN)
     (array,) = conn.execute(
         "SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM (SELECT data FROM "
         "records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
-        "AND (day BETWEEN ? AND ? OR (day >= ? AND day < ? AND day < ?)) ORDER BY day)",
-        (
-            user_id,
-            first.isoformat(),
-            end.isoformat(),
-            window[0].isoformat(),
-            window[1].isoformat(),
-            first.isoformat(),
-        ),
+        "AND day BETWEEN ? AND ? ORDER BY day)",
+        (user_id, first.isoformat(), end.isoformat()),
     ).fetchone()
     flagged_days = flagged_entry_days(conn, user_id, start.isoformat(), end.isoformat())
-    return TrendInputs(_entries.decode(array), treatments, assessments, flagged_days)
+    (first_checkin,) = conn.execute(
+        "SELECT MIN(day) FROM records WHERE user_id = ? AND kind = 'entry' AND deleted = 0",
+        (user_id,),
+    ).fetchone()
+    first_day = None if first_checkin is None else date.fromisoformat(first_checkin)
+    return TrendInputs(_entries.decode(array), treatments, assessments, flagged_days, first_day)
+
+
+def checkin_window(
+    conn: sqlite3.Connection, user_id: int, day: date, tz: ZoneInfo, baseline: date | None
+) -> tuple[list[float | None], date | None, list[float]]:
+    """The daily mean moods of the 7 days ending on ``day``, the baseline date, and the daily
+    means of the 14 days before it: what a check-in's mood prompts need, in two small reads."""
+    treatments = [
+        TreatmentPoint(id="", at=t.at, kind=t.kind, status=t.status)
+        for (data,) in conn.execute(
+            "SELECT data FROM records WHERE user_id = ? AND kind = 'treatment' AND deleted = 0 "
+            "AND day <= ?",
+            (user_id, day.isoformat()),
+        )
+        for t in (_treatment.decode(data),)
+    ]
+    anchor, _ = baseline_anchor(treatments, tz=tz, baseline_date=baseline)
+    first = day - timedelta(days=ROLLING_WINDOW_DAYS - 1)
+    ranges = [(first, day)]
+    if anchor is not None and anchor <= day:
+        ranges.append((anchor - BASELINE_SPAN, anchor - timedelta(days=1)))
+    moods: dict[date, list[int]] = {}
+    for low, high in ranges:
+        (array,) = conn.execute(
+            "SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM (SELECT data FROM "
+            "records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
+            "AND day BETWEEN ? AND ?)",
+            (user_id, low.isoformat(), high.isoformat()),
+        ).fetchone()
+        for entry in _entries.decode(array):
+            moods.setdefault(entry.day, []).append(entry.mood)
+
+    def mean_of(each: date) -> float | None:
+        found = moods.get(each)
+        return None if not found else sum(found) / len(found)
+
+    week = [mean_of(first + timedelta(days=n)) for n in range(ROLLING_WINDOW_DAYS)]
+    before: list[float] = []
+    if anchor is not None and anchor <= day:
+        for n in range(BASELINE_WINDOW_DAYS):
+            value = mean_of(anchor - BASELINE_SPAN + timedelta(days=n))
+            if value is not None:
+                before.append(value)
+    return week, anchor, before
+
+
+def rows_after(
+    conn: sqlite3.Connection, user_id: int, kind: str, start: str, limit: int
+) -> list[Row]:
+    """Live records with day >= start: the EARLIEST ``limit`` of them, oldest first."""
+    found = conn.execute(
+        f"SELECT {ROW_COLUMNS} FROM records WHERE user_id = ? AND kind = ? AND deleted = 0 "  # noqa: S608
+        "AND day >= ? ORDER BY day, seq LIMIT ?",
+        (user_id, kind, start, limit),
+    ).fetchall()
+    return [Row(*r) for r in found]
 
 
 # --- imports -----------------------------------------------------------------------------------

@@ -22,12 +22,15 @@ TOUCH_EVERY_SECONDS = 60
 
 
 # The account columns every User is built from, in this order (see ``user_from_row``).
-USER_COLUMNS = "u.id, u.username, u.display_name, u.timezone, u.baseline_date, u.created_at"
+USER_COLUMNS = (
+    "u.id, u.username, u.display_name, u.timezone, u.baseline_date, u.created_at, "
+    "u.clinic_phone, u.patient_reference"
+)
 
 
 def user_from_row(row: Sequence[Any], session_id: str) -> User:
     """A ``User`` from the ``USER_COLUMNS`` of a query."""
-    user_id, username, display_name, timezone, baseline, created_at = row
+    user_id, username, display_name, timezone, baseline, created_at, phone, reference = row
     return User(
         id=user_id,
         username=username,
@@ -36,6 +39,8 @@ def user_from_row(row: Sequence[Any], session_id: str) -> User:
         baseline_date=date.fromisoformat(baseline) if baseline else None,
         created_at=created_at,
         session_id=session_id,
+        clinic_phone=phone,
+        patient_reference=reference,
     )
 
 

@@ -30,8 +30,8 @@ class SessionInfo(msgspec.Struct, kw_only=True):
 
 def account_row(conn: sqlite3.Connection, username: str) -> tuple[Any, ...] | None:
     row: tuple[Any, ...] | None = conn.execute(
-        "SELECT id, username, password_hash, display_name, timezone, baseline_date, created_at "
-        "FROM users WHERE username = ?",
+        "SELECT id, username, password_hash, display_name, timezone, baseline_date, created_at, "
+        "clinic_phone, patient_reference FROM users WHERE username = ?",
         (username,),
     ).fetchone()
     return row

@@ -1,9 +1,16 @@
 """The one-page clinician report: a pure layout function from plain data to PDF bytes.
 
-``render_report`` takes the patient's name, the period's ``Trends``, the treatments (for their
-side effects) and the paper size, and returns a PDF that is ONE page whatever the data: every
-section has a fixed place, every table keeps its most recent rows and says "+N more", and every
-text cell is cut to its width. Auto page breaks are off, and a second page would be a bug.
+``render_report`` takes the patient's name and reference, the period's ``Trends``, its treatments
+(side effects, blood pressure) and assessments (item 9), the planned sessions after it and the
+paper size, and returns a PDF that is ONE page whatever the data: the sections follow in a fixed
+order, a summary line wraps onto at most two lines, the sessions table keeps its most recent
+rows that fit and says "+N earlier", and every text cell is cut to its width. Auto page breaks
+are off, and a second page would be a bug. What is shown comes from ``report.content``, which
+the clinician link returns too.
+
+Dates: nothing after the period's end is drawn, except the next planned session(s), labelled
+"next planned session". The date the report was made is printed only when it falls inside the
+period; otherwise the header says "made after the period ended".
 
 Text is drawn in fpdf2's core Helvetica, which only knows latin-1: ``latin1`` maps common
 typography (dashes, curly quotes) to plain equivalents and replaces anything else with "?", so
@@ -16,18 +23,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
 from api.domain import instruments
-from api.domain.kinds import TreatmentOut
+from api.domain.kinds import AssessmentOut, TreatmentOut
 from api.domain.report.chart import (
     CHART_HEIGHT,
     CHART_TOP,
     CRISIS,
     GRID,
     INK,
-    LINE,
     MARGIN,
     MUTED,
     Paper,
@@ -36,27 +43,16 @@ from api.domain.report.chart import (
     draw_chart,
     page_size,
 )
+from api.domain.report.content import KIND_LABELS, Line, ReportContent, report_content
+from api.domain.report.scores import draw_scores
 from api.domain.trends import Trends
 
 __all__ = ["KIND_LABELS", "Paper", "chart_box", "latin1", "render_report"]
 
-QUESTIONNAIRE_ROWS: Final = 8
-
-KIND_LABELS: Final = {
-    "iv_infusion": "IV infusion",
-    "esketamine_nasal": "Esketamine nasal spray",
-    "im_injection": "IM injection",
-    "oral": "Oral",
-    "other": "Other",
-}
-_PCT_RESPONSE = f"{instruments.RESPONSE_DROP:.0%}"
-_PCT_PARTIAL = f"{instruments.PARTIAL_DROP:.0%}"
-STATUS_WORDS: Final = {
-    "remission": f"Remission: the latest PHQ-9 is below {instruments.PHQ9_REMISSION_BELOW}.",
-    "response": f"Response: the PHQ-9 fell by at least {_PCT_RESPONSE} from baseline.",
-    "partial": f"Partial response: the PHQ-9 fell by {_PCT_PARTIAL} to {_PCT_RESPONSE}.",
-    "none": f"No response: the PHQ-9 fell by less than {_PCT_PARTIAL} from baseline.",
-}
+ROW: Final = 4.2  # height of a summary line or table row, mm
+LABEL_WIDTH: Final = 25.0
+SCORES_HEIGHT: Final = 27.0
+UTC_ZONE: Final = ZoneInfo("UTC")
 DISCLAIMER: Final = (
     "Patient-reported data recorded in the Waypoint app; it is not a diagnosis and has not been "
     "reviewed by a clinician. Mood is self-rated 0 (worst) to 10 (best). PHQ-9 and GAD-7: "
@@ -67,6 +63,7 @@ _PLAIN: Final = str.maketrans(
         "\u2013": "-",
         "\u2014": "-",
         "\u2212": "-",
+        "\u2192": "->",
         "\u2018": "'",
         "\u2019": "'",
         "\u201c": '"',
@@ -96,13 +93,19 @@ def render_report(
     generated: date,
     paper: Paper = "A4",
     flagged_entry_days: Sequence[date] = (),
+    assessments: Sequence[AssessmentOut] = (),
+    upcoming: Sequence[TreatmentOut] = (),
+    patient_reference: str = "",
+    tz: ZoneInfo = UTC_ZONE,
 ) -> bytes:
     """The clinician report for ``trends.start`` .. ``trends.end`` as PDF bytes (one page).
 
-    ``treatments`` supplies side effects for the period's treatment markers (matched by id);
-    ``flagged_entry_days`` are the days whose check-in raised a crisis flag (lowest mood), listed
-    with the flagged questionnaires under "Crisis flags".
+    ``treatments`` and ``assessments`` are the period's records (matched to the trends by id
+    for side effects, blood pressure and item 9); ``upcoming`` the treatments after the period
+    (only planned ones are listed); ``flagged_entry_days`` the days whose check-in raised a
+    crisis flag; ``tz`` the patient's zone, for the local day of each record.
     """
+    content = report_content(trends, treatments, assessments, upcoming, tz, today=generated)
     width, height = page_size(paper)
     pdf = FPDF(unit="mm", format=paper)
     pdf.set_auto_page_break(False)
@@ -110,12 +113,12 @@ def render_report(
     pdf.set_title("Waypoint clinician report")
     pdf.set_creator("Waypoint")
     pdf.add_page()
-    _header(pdf, patient, trends, generated, width)
+    _header(pdf, patient, patient_reference, trends, generated, width)
     draw_chart(pdf, trends, chart_box(paper), flagged_entry_days)
-    y = _summary(pdf, trends, CHART_TOP + CHART_HEIGHT + 12, flagged_entry_days, width)
-    y = _questionnaires(pdf, trends, y + 2, width)
+    y = _summary(pdf, trends, content, CHART_TOP + CHART_HEIGHT + 11, flagged_entry_days, width)
+    y = _scores(pdf, trends, content, y + 1.5, width)
     footer_top = height - MARGIN - 2 * 3.2
-    _treatments(pdf, trends, treatments, y + 2, footer_top - 2, width)
+    _sessions(pdf, content, y + 1.5, footer_top - 1.5, width)
     pdf.set_font("Helvetica", "", 6.5)
     pdf.set_text_color(*MUTED)
     pdf.set_xy(MARGIN, footer_top)
@@ -127,18 +130,29 @@ def render_report(
 # --- sections -------------------------------------------------------------------------------
 
 
-def _header(pdf: FPDF, patient: str, trends: Trends, generated: date, width: float) -> None:
+def _header(
+    pdf: FPDF, patient: str, reference: str, trends: Trends, generated: date, width: float
+) -> None:
     inner = width - 2 * MARGIN
     pdf.set_text_color(*INK)
     pdf.set_font("Helvetica", "B", 14)
     pdf.set_xy(MARGIN, MARGIN)
-    pdf.cell(inner * 0.7, 7, "Waypoint - treatment progress report")
+    pdf.cell(inner * 0.62, 7, "Waypoint - treatment progress report")
     pdf.set_font("Helvetica", "", 9)
-    pdf.cell(inner * 0.3, 7, f"Generated {generated.isoformat()}", align="R")
+    made = (
+        f"Generated {generated.isoformat()}"
+        if generated <= trends.end
+        else "Generated after the period ended"
+    )
+    pdf.cell(inner * 0.38, 7, made, align="R")
     days = (trends.end - trends.start).days + 1
     pdf.set_font("Helvetica", "", 10)
     pdf.set_xy(MARGIN, MARGIN + 7.5)
-    pdf.cell(inner * 0.55, 5, _fit(pdf, f"Patient: {latin1(patient)}", inner * 0.55))
+    # The reference is what a clinic files the page under: a long name is cut, never the ref.
+    ref = f"   Ref: {latin1(reference)}" if reference else ""
+    ref = _fit(pdf, ref, inner * 0.3)
+    name = _fit(pdf, f"Patient: {latin1(patient)}", inner * 0.55 - pdf.get_string_width(ref))
+    pdf.cell(inner * 0.55, 5, name + ref)
     period = f"Period: {trends.start.isoformat()} to {trends.end.isoformat()} ({days} days)"
     pdf.cell(inner * 0.45, 5, period, align="R")
     pdf.set_draw_color(*GRID)
@@ -150,80 +164,82 @@ def _header(pdf: FPDF, patient: str, trends: Trends, generated: date, width: flo
 
 
 def _summary(
-    pdf: FPDF, trends: Trends, y: float, flagged_entry_days: Sequence[date], width: float
+    pdf: FPDF,
+    trends: Trends,
+    content: ReportContent,
+    y: float,
+    flagged_entry_days: Sequence[date],
+    width: float,
 ) -> float:
     s = trends.summary
-    lines: list[tuple[str, str]] = []
-    if s.baseline_date is None:
-        lines.append(("Baseline", "none yet (no done treatment and no baseline date set)"))
-    else:
-        source = "first treatment" if s.baseline_source == "first_treatment" else "set by patient"
-        parts = [f"{s.baseline_date.isoformat()} ({source})"]
-        if s.baseline_mood is not None:
-            parts.append(f"mood {s.baseline_mood:.1f} (mean of {s.baseline_mood_days} days before)")
-        if s.baseline_phq9 is not None and s.baseline_phq9_date is not None:
-            parts.append(f"PHQ-9 {s.baseline_phq9} on {s.baseline_phq9_date.isoformat()}")
-        lines.append(("Baseline", "; ".join(parts)))
-    latest = []
-    if s.latest_mood_7d is not None and s.latest_mood_7d_date is not None:
-        latest.append(f"7-day mood {s.latest_mood_7d:.1f} on {s.latest_mood_7d_date.isoformat()}")
-    if s.latest_phq9 is not None and s.latest_phq9_date is not None:
-        latest.append(f"PHQ-9 {s.latest_phq9} on {s.latest_phq9_date.isoformat()}")
-    lines.append(("Latest", "; ".join(latest) or "no data yet"))
-    change = []
-    if s.mood_change is not None:
-        change.append(f"mood {s.mood_change:+.1f} points")
-    if s.phq9_change is not None:
-        drop = "" if s.phq9_relative_drop is None else f" ({s.phq9_relative_drop:.0%} drop)"
-        change.append(f"PHQ-9 {s.phq9_change:+d} points{drop}")
-    lines.append(("Change", "; ".join(change) or "not yet measurable"))
-    lines.append(("PHQ-9 status", _status_words(trends)))
-    done = sum(1 for m in trends.treatments if m.status == "done")
-    planned = sum(1 for m in trends.treatments if m.status == "planned")
-    last = (
-        "none done yet"
-        if s.last_treatment_date is None
-        else f"last done {s.last_treatment_date.isoformat()} "
-        f"({s.days_since_last_treatment} days before the report)"
-    )
-    lines.append(("Treatments", f"{done} done and {planned} planned in the period; {last}"))
-    lines.append(
-        (
-            "Adherence",
-            f"check-ins on {s.days_logged} of {s.days_in_period} days so far ({s.adherence:.0%})",
-        )
-    )
-    if s.plateau:
-        lines.append(("Plateau", "the 7-day mood has stalled near baseline for 3 weeks"))
+    inner = width - 2 * MARGIN
     crisis = crisis_days(trends, flagged_entry_days)
     flags = "none in this period"
-    inner = width - 2 * MARGIN
     if s.crisis_flags or crisis:
         prefix = f"{s.crisis_flags} (lowest mood or PHQ-9 item 9 above 0) on "
-        flags = _dates_that_fit(pdf, prefix, crisis, inner - 26)
-    lines.append(("Crisis flags", flags))
-
+        flags = _dates_that_fit(pdf, prefix, crisis, inner - LABEL_WIDTH)
+    lines = [*content.lines]
+    lines.insert(7, Line("Crisis flags", flags))
     pdf.set_text_color(*INK)
     pdf.set_font("Helvetica", "B", 9.5)
     pdf.set_xy(MARGIN, y)
     pdf.cell(0, 5, "Baseline, latest and response")
     y += 5.5
-    for label, text in lines:
+    for line in lines:
+        warn = line.label == "Crisis flags" and s.crisis_flags
+        warn = warn or (line.label == "PHQ-9 status" and s.phq9_status == "worse")
+        warn = warn or (line.label == "Mood status" and s.mood_status == "worse")
+        pdf.set_text_color(*(CRISIS if warn else INK))
         pdf.set_xy(MARGIN, y)
-        pdf.set_font("Helvetica", "B", 8.5)
-        if label == "Crisis flags" and s.crisis_flags:
-            pdf.set_text_color(*CRISIS)
-        pdf.cell(26, LINE, label)
-        pdf.set_font("Helvetica", "", 8.5)
-        pdf.cell(inner - 26, LINE, _fit(pdf, latin1(text), inner - 26))
+        pdf.set_font("Helvetica", "B", 8)
+        pdf.cell(LABEL_WIDTH, ROW, line.label)
         pdf.set_text_color(*INK)
-        y += LINE
+        pdf.set_font("Helvetica", "", 8)
+        for row in _wrapped(pdf, latin1(line.text), inner - LABEL_WIDTH, 2):
+            pdf.set_xy(MARGIN + LABEL_WIDTH, y)
+            pdf.cell(inner - LABEL_WIDTH, ROW, row)
+            y += ROW
     return y
+
+
+def _scores(pdf: FPDF, trends: Trends, content: ReportContent, y: float, width: float) -> float:
+    pdf.set_text_color(*INK)
+    pdf.set_font("Helvetica", "B", 9.5)
+    pdf.set_xy(MARGIN, y)
+    pdf.cell(0, 5, "PHQ-9 and GAD-7 in the period")
+    top = y + 9
+    draw_scores(pdf, trends, "phq9", (MARGIN + 4, top, 56.0, SCORES_HEIGHT))
+    draw_scores(pdf, trends, "gad7", (MARGIN + 66, top, 40.0, SCORES_HEIGHT))
+    columns = [("", 13.0), ("Test", 12.0), ("Date", 17.0), ("Total", 11.0)]
+    left = MARGIN + 112
+    columns.append(("Band", width - MARGIN - left - sum(w for _, w in columns)))
+    rows = [
+        (r.row, r.instrument, r.day.isoformat(), f"{r.total}/{r.max_total}", r.band)
+        for r in content.scores
+    ]
+    _table(pdf, "", columns, rows, y + 5.5, "No PHQ-9 or GAD-7 in this period.", left=left)
+    return top + SCORES_HEIGHT + 2
+
+
+def _sessions(pdf: FPDF, content: ReportContent, y: float, bottom: float, width: float) -> None:
+    found = content.sessions
+    fits = max(1, int((bottom - y - 5.5) / ROW) - 1)  # minus the header row
+    shown = found[-fits:]
+    title = f"Sessions done in the period ({len(found)})"
+    if len(found) > len(shown):
+        title += f" - most recent {len(shown)}; +{len(found) - len(shown)} earlier"
+    columns = [("Date", 18.0), ("Kind", 26.0), ("Dose", 13.0), ("BP before -> after", 29.0)]
+    columns.append(("Mood lift (daily mean vs baseline)", 50.0))
+    columns.append(("Side effects", width - 2 * MARGIN - sum(w for _, w in columns)))
+    rows = [
+        (r.day.isoformat(), r.kind, r.dose, r.blood_pressure, r.lift, r.side_effects) for r in shown
+    ]
+    _table(pdf, title, columns, rows, y, "No sessions done in this period.")
 
 
 def _dates_that_fit(pdf: FPDF, prefix: str, days: Sequence[date], width: float) -> str:
     """``prefix`` and the most recent ``days`` that fit in ``width``, then "(+N earlier)"."""
-    pdf.set_font("Helvetica", "", 8.5)
+    pdf.set_font("Helvetica", "", 8)
     for shown in range(len(days), 0, -1):
         earlier = len(days) - shown
         text = prefix + ", ".join(day.isoformat() for day in days[earlier:])
@@ -233,61 +249,6 @@ def _dates_that_fit(pdf: FPDF, prefix: str, days: Sequence[date], width: float) 
     return f"{prefix}{len(days)} days"
 
 
-def _status_words(trends: Trends) -> str:
-    s = trends.summary
-    if s.phq9_status is None:
-        return "not assessable yet: needs a PHQ-9 at or before the baseline date and one after it"
-    if s.baseline_phq9 is not None and s.baseline_phq9 < instruments.PHQ9_REMISSION_BELOW:
-        return "not classified: the baseline PHQ-9 was already in the minimal band"
-    return STATUS_WORDS[s.phq9_status]
-
-
-def _questionnaires(pdf: FPDF, trends: Trends, y: float, width: float) -> float:
-    found = trends.assessments
-    shown = found[-QUESTIONNAIRE_ROWS:]
-    title = "PHQ-9 and GAD-7"
-    if len(found) > len(shown):
-        title += f" (most recent {len(shown)}; +{len(found) - len(shown)} more in the period)"
-    columns = [("Date", 26.0), ("Instrument", 24.0), ("Total", 20.0), ("Severity band", 45.0)]
-    columns.append(("", width - 2 * MARGIN - sum(w for _, w in columns)))
-    rows = []
-    for a in shown:
-        found_instrument = instruments.instrument(a.instrument)
-        band = instruments.severity_band(a.instrument, a.total).label
-        flag = "item 9 above 0 (crisis flag)" if a.flagged else ""
-        total = f"{a.total} / {found_instrument.max_total}"
-        rows.append((a.day.isoformat(), found_instrument.name, total, band, flag))
-    empty = "No questionnaires in this period."
-    return _table(pdf, title, columns, rows, y, empty)
-
-
-def _treatments(
-    pdf: FPDF,
-    trends: Trends,
-    treatments: Sequence[TreatmentOut],
-    y: float,
-    bottom: float,
-    width: float,
-) -> None:
-    by_id = {t.id: t for t in treatments}
-    found = trends.treatments
-    fits = max(1, int((bottom - y - 5.5) / LINE) - 1)  # minus the header row
-    shown = found[-fits:]
-    title = "Treatments in the period"
-    if len(found) > len(shown):
-        title += f" (most recent {len(shown)}; +{len(found) - len(shown)} more)"
-    columns = [("Date", 26.0), ("Kind", 40.0), ("Status", 20.0), ("Dose", 18.0)]
-    columns.append(("Side effects", width - 2 * MARGIN - sum(w for _, w in columns)))
-    rows = []
-    for m in shown:
-        full = by_id.get(m.id)
-        effects = "; ".join(full.side_effects) if full is not None else ""
-        dose = "" if m.dose_mg is None else f"{m.dose_mg:g} mg"
-        kind = KIND_LABELS.get(m.kind, m.kind)
-        rows.append((m.day.isoformat(), kind, m.status, dose, effects))
-    _table(pdf, title, columns, rows, y, "No treatments in this period.")
-
-
 def _table(
     pdf: FPDF,
     title: str,
@@ -295,24 +256,26 @@ def _table(
     rows: Sequence[Sequence[str]],
     y: float,
     empty: str,
+    left: float = MARGIN,
 ) -> float:
     pdf.set_text_color(*INK)
-    pdf.set_font("Helvetica", "B", 9.5)
-    pdf.set_xy(MARGIN, y)
-    pdf.cell(0, 5, latin1(title))
-    y += 5.5
+    if title:
+        pdf.set_font("Helvetica", "B", 9.5)
+        pdf.set_xy(left, y)
+        pdf.cell(0, 5, latin1(title))
+        y += 5.5
     if not rows:
-        pdf.set_font("Helvetica", "I", 8.5)
-        pdf.set_xy(MARGIN, y)
-        pdf.cell(0, LINE, empty)
-        return y + LINE
+        pdf.set_font("Helvetica", "I", 8)
+        pdf.set_xy(left, y)
+        pdf.cell(0, ROW, empty)
+        return y + ROW
     pdf.set_fill_color(241, 243, 245)
     for style, cells in _styled(columns, rows):
-        pdf.set_font("Helvetica", style, 8.5)
-        pdf.set_xy(MARGIN, y)
+        pdf.set_font("Helvetica", style, 7.5)
+        pdf.set_xy(left, y)
         for (_, col_width), text in zip(columns, cells, strict=True):
-            pdf.cell(col_width, LINE, _fit(pdf, latin1(text), col_width - 1.5), fill=style == "B")
-        y += LINE
+            pdf.cell(col_width, ROW, _fit(pdf, latin1(text), col_width - 1.5), fill=style == "B")
+        y += ROW
     return y
 
 
@@ -322,6 +285,22 @@ def _styled(
     yield "B", [name for name, _ in columns]
     for row in rows:
         yield "", row
+
+
+def _wrapped(pdf: FPDF, text: str, width: float, most: int) -> list[str]:
+    """``text`` broken into lines of ``width`` mm, at most ``most`` (the last one cut)."""
+    words, lines, line = text.split(" "), [], ""
+    for word in words:
+        candidate = f"{line} {word}" if line else word
+        if pdf.get_string_width(candidate) <= width or not line:
+            line = candidate
+        else:
+            lines.append(line)
+            line = word
+    lines.append(line)
+    if len(lines) > most:
+        lines = [*lines[: most - 1], _fit(pdf, " ".join(lines[most - 1 :]), width)]
+    return [_fit(pdf, each, width) for each in lines]
 
 
 # --- helpers --------------------------------------------------------------------------------

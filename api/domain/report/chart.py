@@ -8,7 +8,7 @@ without a check-in breaks both lines: gaps are shown as gaps, never bridged.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Final, Literal
 
@@ -22,7 +22,7 @@ RGB = tuple[int, int, int]
 MARGIN: Final = 12.0
 LINE: Final = 4.6  # height of a text line / table row, mm
 CHART_TOP: Final = 37.0
-CHART_HEIGHT: Final = 60.0
+CHART_HEIGHT: Final = 48.0
 Y_LABEL_WIDTH: Final = 7.0
 INK: Final[RGB] = (33, 37, 41)
 MUTED: Final[RGB] = (110, 117, 125)
@@ -61,6 +61,36 @@ def draw_chart(
     def y_of(value: float) -> float:
         return top + height - value / 10 * height
 
+    _grid(pdf, trends, box, x_of, y_of)
+    _treatment_markers(pdf, trends, top, height, x_of)
+    pdf.set_draw_color(*CRISIS)
+    pdf.set_fill_color(*CRISIS)
+    for day in crisis_days(trends, flagged_entry_days):
+        x = x_of(day)
+        bottom = top + height
+        pdf.polygon([(x - 1.1, bottom), (x + 1.1, bottom), (x, bottom - 2)], style="F")
+    _mood_lines(pdf, trends, x_of, y_of)
+    if not any(p.mood is not None for p in trends.days):
+        pdf.set_font("Helvetica", "I", 9)
+        pdf.set_text_color(*MUTED)
+        pdf.set_xy(left, top + height / 2 - 2.5)
+        pdf.cell(width, 5, "No check-ins in this period", align="C")
+    legend(pdf, left, top + height + 6.5)
+
+
+Scale = Callable[[date], float]
+ValueScale = Callable[[float], float]
+
+
+def _grid(
+    pdf: FPDF,
+    trends: Trends,
+    box: tuple[float, float, float, float],
+    x_of: Scale,
+    y_of: ValueScale,
+) -> None:
+    left, top, width, height = box
+    count = len(trends.days)
     pdf.set_font("Helvetica", "", 6.5)
     pdf.set_text_color(*MUTED)
     pdf.set_line_width(0.2)
@@ -74,6 +104,9 @@ def draw_chart(
         pdf.line(x_of(day), top + height, x_of(day), top + height + 1)
         pdf.text(x_of(day) - 7, top + height + 4, day.isoformat())
 
+
+def _treatment_markers(pdf: FPDF, trends: Trends, top: float, height: float, x_of: Scale) -> None:
+    """A line and a triangle per session: filled when done, hollow and dashed when planned."""
     for marker in trends.treatments:
         if marker.status == "cancelled":
             continue
@@ -90,17 +123,13 @@ def draw_chart(
         triangle = [(x - 1.2, top - 2.8), (x + 1.2, top - 2.8), (x, top - 0.6)]
         pdf.polygon(triangle, style="DF" if done else "D")
 
-    pdf.set_draw_color(*CRISIS)
-    pdf.set_fill_color(*CRISIS)
-    for day in crisis_days(trends, flagged_entry_days):
-        x = x_of(day)
-        bottom = top + height
-        pdf.polygon([(x - 1.1, bottom), (x + 1.1, bottom), (x, bottom - 2)], style="F")
 
+def _mood_lines(pdf: FPDF, trends: Trends, x_of: Scale, y_of: ValueScale) -> None:
+    """Daily mood as dots joined within runs of days (gaps stay gaps), and the 7-day mean."""
     pdf.set_draw_color(*DAILY)
     pdf.set_fill_color(*DAILY)
     pdf.set_line_width(0.2)
-    radius = 0.55 if count <= 120 else 0.35
+    radius = 0.55 if len(trends.days) <= 120 else 0.35
     for run in runs([(x_of(p.day), p.mood) for p in trends.days]):
         points = [(x, y_of(v)) for x, v in run]
         if len(points) > 1:
@@ -115,13 +144,6 @@ def draw_chart(
             pdf.polyline(points)
         else:
             pdf.circle(points[0][0], points[0][1], 0.5, style="F")
-
-    if not any(p.mood is not None for p in trends.days):
-        pdf.set_font("Helvetica", "I", 9)
-        pdf.set_text_color(*MUTED)
-        pdf.set_xy(left, top + height / 2 - 2.5)
-        pdf.cell(width, 5, "No check-ins in this period", align="C")
-    legend(pdf, left, top + height + 6.5)
 
 
 def legend(pdf: FPDF, x: float, y: float) -> None:

@@ -14,29 +14,29 @@ York is on the New York date even though it is the previous evening in UTC.
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from api.domain import instruments
+from api.domain.trends import rules, words
 from api.domain.trends.shapes import (
+    BASELINE_MIN_DAYS,
     BASELINE_WINDOW_DAYS,
     HISTORY_DAYS,
-    PLATEAU_MAX_ABOVE_BASELINE,
-    PLATEAU_MAX_CHANGE,
-    PLATEAU_MIN_DAYS_LOGGED,
     PLATEAU_RULE,
-    PLATEAU_WINDOW_DAYS,
     ROLLING_MIN_DAYS,
     ROLLING_WINDOW_DAYS,
     AssessmentMarker,
     AssessmentPoint,
+    BaselineQuality,
     BaselineSource,
     DayPoint,
     EntryPoint,
     Lift,
     Marker,
+    Prompt,
     Summary,
     TreatmentPoint,
     Trends,
@@ -50,6 +50,7 @@ __all__ = [
     "EntryPoint",
     "Lift",
     "Marker",
+    "Prompt",
     "Summary",
     "TreatmentPoint",
     "Trends",
@@ -115,7 +116,9 @@ class _Series(msgspec.Struct, frozen=True):
     days: list[DayPoint]  # the output points, from index `offset` on
 
 
-def _series(entries: Iterable[EntryPoint], first_ordinal: int, size: int, offset: int) -> _Series:
+def _series(  # noqa: C901 - the hot loop, inlined on purpose (see the docstring)
+    entries: Iterable[EntryPoint], first_ordinal: int, size: int, offset: int
+) -> _Series:
     """Index entries by day, average each day, and run the 7-day mean, in one pass over days.
 
     This is the hot loop (one step per day, ten years = 3,650 steps), hence the inlined running
@@ -186,28 +189,13 @@ def _series(entries: Iterable[EntryPoint], first_ordinal: int, size: int, offset
 
 
 def _baseline_mood(
-    entries: Sequence[EntryPoint],
-    daily_mood: Sequence[float | None],
-    first_ordinal: int,
-    anchor: date,
+    daily_mood: Sequence[float | None], first_ordinal: int, anchor: date
 ) -> tuple[float | None, int]:
     """Mean of daily mean moods over the 14 days before `anchor`, and how many days had data.
-
-    The days usually lie inside the series already; when the anchor is far from the period
-    (an old first treatment, a user-chosen date) the entries are read once more for them.
-    """
-    window_end = anchor.toordinal()
-    window_first = window_end - BASELINE_WINDOW_DAYS
-    if window_first >= first_ordinal and window_end <= first_ordinal + len(daily_mood):
-        window = daily_mood[window_first - first_ordinal : window_end - first_ordinal]
-        means = [value for value in window if value is not None]
-    else:
-        moods_by_day: dict[int, list[int]] = {}
-        for entry in entries:
-            ordinal = entry.day.toordinal()
-            if window_first <= ordinal < window_end:
-                moods_by_day.setdefault(ordinal, []).append(entry.mood)
-        means = [sum(moods) / len(moods) for moods in moods_by_day.values()]
+    The series always starts at least 14 days before an anchor inside the period."""
+    window_first = anchor.toordinal() - BASELINE_WINDOW_DAYS - first_ordinal
+    window = daily_mood[window_first : window_first + BASELINE_WINDOW_DAYS]
+    means = [value for value in window if value is not None]
     return _rounded(_mean(means)), len(means)
 
 
@@ -228,16 +216,16 @@ def _treatment_markers(
 
 def _assessment_markers(
     assessments: Iterable[AssessmentPoint], tz: ZoneInfo, start: date, end: date
-) -> tuple[list[AssessmentMarker], list[tuple[date, int]]]:
-    """The period's assessment markers, and all PHQ-9s up to `end` as (day, total), oldest first."""
+) -> tuple[list[AssessmentMarker], dict[str, list[tuple[date, int]]]]:
+    """The period's assessment markers, and every score up to `end` as (day, total) per
+    instrument, oldest first."""
     markers: list[AssessmentMarker] = []
-    phq9_history: list[tuple[date, int]] = []
+    history: dict[str, list[tuple[date, int]]] = {"phq9": [], "gad7": []}
     for each in sorted(assessments, key=lambda assessment: assessment.taken_at):
         day = local_day(each.taken_at, tz)
         if day > end:
             continue
-        if each.instrument == "phq9":
-            phq9_history.append((day, each.total))
+        history.setdefault(each.instrument, []).append((day, each.total))
         if day >= start:
             markers.append(
                 AssessmentMarker(
@@ -250,7 +238,7 @@ def _assessment_markers(
                     each.flagged,
                 )
             )
-    return markers, phq9_history
+    return markers, history
 
 
 def compute_trends(
@@ -264,33 +252,45 @@ def compute_trends(
     today: date,
     baseline_date: date | None = None,
     flagged_entry_days: Iterable[date] = (),
+    first_checkin: date | None = None,
+    clinic_phone: str = "",
 ) -> Trends:
     """Build the trends for start..end from entries, treatments and assessments.
 
-    Inputs may (and should) reach back before `start`, so that the 7-day
-    averages at the start of the period and the baseline are right. `flagged_entry_days` are
-    the days whose check-in raised a crisis flag; they count towards `crisis_flags`.
+    Inputs may (and should) reach back before `start`: to the 7-day means
+    at the start of the period and to 14 days before the baseline date, so that the baseline
+    and "was an improvement ever reached" are right. Nothing after `end` is ever used.
+    `flagged_entry_days` are the days whose check-in raised a crisis flag; `first_checkin` is
+    the user's first check-in day ever (None: the first one in `entries`); `clinic_phone` goes
+    into the care-team prompts.
     """
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
+    anchor, source = baseline_anchor(treatments, tz=tz, baseline_date=baseline_date)
+    if anchor is not None and anchor > end:
+        anchor = source = None  # a baseline after the period says nothing about it
     first_ordinal = start.toordinal() - HISTORY_DAYS  # index 0 of every per-day list
-    offset = HISTORY_DAYS  # the index of `start`
+    if anchor is not None:
+        first_ordinal = min(first_ordinal, anchor.toordinal() - BASELINE_WINDOW_DAYS)
+    offset = start.toordinal() - first_ordinal  # the index of `start`
     size = end.toordinal() - first_ordinal + 1
     series = _series(entries, first_ordinal, size, offset)
     days, mood_7d = series.days, series.mood_7d
     treatment_markers, done_days = _treatment_markers(treatments, tz, start, end)
-    assessment_markers, phq9_history = _assessment_markers(assessments, tz, start, end)
+    assessment_markers, history = _assessment_markers(assessments, tz, start, end)
+    phq9_history = history["phq9"]
 
-    anchor, source = baseline_anchor(treatments, tz=tz, baseline_date=baseline_date)
     anchor_index = None if anchor is None else anchor.toordinal() - first_ordinal
     baseline_mood, baseline_mood_days = None, 0
+    quality: BaselineQuality = "none"
     baseline_phq9: tuple[date, int] | None = None
     if anchor is not None:
-        baseline_mood, baseline_mood_days = _baseline_mood(
-            entries, series.daily_mood, first_ordinal, anchor
-        )
-        earlier = [each for each in phq9_history if each[0] <= anchor]
+        baseline_mood, baseline_mood_days = _baseline_mood(series.daily_mood, first_ordinal, anchor)
+        quality = "ok" if baseline_mood_days >= BASELINE_MIN_DAYS else "too_thin"
+        earliest = anchor - timedelta(days=instruments.PHQ9_BASELINE_MAX_DAYS)
+        earlier = [each for each in phq9_history if earliest <= each[0] <= anchor]
         baseline_phq9 = earlier[-1] if earlier else None
+    usable_baseline = baseline_mood if quality == "ok" else None
 
     latest_index = next(
         (i for i in range(size - 1, offset - 1, -1) if mood_7d[i] is not None), None
@@ -300,26 +300,65 @@ def compute_trends(
     latest_phq9 = phq9_history[-1] if phq9_history else None
     mood_change = None
     after_anchor = anchor is not None and latest_mood_day is not None and latest_mood_day > anchor
-    if after_anchor and latest_mood is not None and baseline_mood is not None:
-        mood_change = round(latest_mood - baseline_mood, 2)
-    phq9_change = phq9_drop = status = None
+    if after_anchor and latest_mood is not None and usable_baseline is not None:
+        mood_change = round(latest_mood - usable_baseline, 2)
+    mood_status = rules.mood_status(latest_mood if after_anchor else None, usable_baseline)
+    phq9_change = phq9_drop = status = change_text = None
     if latest_phq9 and baseline_phq9 and anchor is not None and latest_phq9[0] > anchor:
         phq9_change = latest_phq9[1] - baseline_phq9[1]
         drop = instruments.relative_drop(baseline_phq9[1], latest_phq9[1])
         phq9_drop = None if drop is None else round(drop, 3)
-        status = instruments.phq9_status(baseline_phq9[1], latest_phq9[1])
+        status = instruments.phq9_change_status(
+            baseline_phq9[1], [each for each in phq9_history if each[0] > anchor]
+        )
+        change_text = instruments.describe_phq9_change(baseline_phq9[1], latest_phq9[1])
 
-    past_done = done_days[: bisect_right(done_days, today.toordinal())]
+    # "Last treatment" as of the period's end (or today): nothing after `end` is shown.
+    as_of = min(end, today)
+    past_done = done_days[: bisect_right(done_days, as_of.toordinal())]
     last_done = date.fromordinal(past_done[-1]) if past_done else None
-    lifts = [
-        _lift(marker, done_days, series, baseline_mood)
-        for marker in treatment_markers
-        if marker.status == "done"
-    ]
-    days_in_period = max(0, (min(end, today) - start).days + 1)
-    days_logged = series.logged[offset : offset + days_in_period].count(True)
+    lifts = rules.lifts(
+        treatment_markers,
+        done_days,
+        series.daily_mood,
+        series.logged,
+        first_ordinal,
+        usable_baseline,
+        as_of,
+        last_day_is_today=as_of == today,
+    )
+    progress = None
+    if usable_baseline is not None and anchor_index is not None and latest_index is not None:
+        progress = rules.progress_state(
+            mood_7d,
+            series.logged,
+            anchor_index=anchor_index,
+            latest_index=latest_index,
+            baseline=usable_baseline,
+        )
+    logged_days = [i for i in range(offset, size) if series.logged[i]]
+    if first_checkin is not None and first_checkin > end:
+        first_checkin = None  # history began after the period: nothing to count in it
+    if first_checkin is None and logged_days:
+        first_checkin = date.fromordinal(first_ordinal + logged_days[0])
+    counted_from = start if first_checkin is None else max(start, first_checkin)
+    days_in_period = max(0, (min(end, today) - counted_from).days + 1)
+    if first_checkin is None:
+        days_in_period = 0
+    days_logged = sum(1 for i in logged_days if first_ordinal + i <= today.toordinal())
     crisis_flags = sum(marker.flagged for marker in assessment_markers)
     crisis_flags += len({day for day in flagged_entry_days if start <= day <= end})
+    prompts = rules.period_prompts(
+        history,
+        start,
+        baseline_phq9,
+        latest_mood,
+        mood_change,
+        mood_status,
+        clinic_phone,
+        latest_mood_day=latest_mood_day,
+        last_week=as_of - timedelta(days=ROLLING_WINDOW_DAYS - 1),
+    )
 
     summary = Summary(
         baseline_date=anchor,
@@ -337,68 +376,28 @@ def compute_trends(
         phq9_relative_drop=phq9_drop,
         phq9_status=status,
         last_treatment_date=last_done,
-        days_since_last_treatment=None if last_done is None else (today - last_done).days,
+        days_since_last_treatment=None if last_done is None else (as_of - last_done).days,
         lifts=lifts,
-        plateau=_plateau(series, latest_index, anchor_index, baseline_mood),
+        plateau=progress == "plateau",
         plateau_rule=PLATEAU_RULE,
         adherence=round(days_logged / days_in_period, 3) if days_in_period else 0.0,
         days_logged=days_logged,
         days_in_period=days_in_period,
         crisis_flags=crisis_flags,
+        baseline_quality=quality,
+        baseline_text=words.baseline_text(quality, baseline_mood, baseline_mood_days),
+        mood_status=mood_status,
+        mood_status_text=(
+            words.MOOD_NOT_ENOUGH if mood_status is None else words.MOOD_STATUS_WORDS[mood_status]
+        ),
+        phq9_change_text=change_text,
+        phq9_status_text=words.phq9_status_text(
+            status, None if baseline_phq9 is None else baseline_phq9[1]
+        ),
+        progress=progress,
+        progress_text=None if progress is None else words.PROGRESS_WORDS[progress][0],
+        progress_text_clinician=None if progress is None else words.PROGRESS_WORDS[progress][1],
+        first_checkin_date=first_checkin,
+        prompts=prompts,
     )
     return Trends(start, end, days, treatment_markers, assessment_markers, summary)
-
-
-def _lift(
-    marker: Marker, done_days: Sequence[int], series: _Series, baseline: float | None
-) -> Lift:
-    """Measure one treatment's lift; see `Lift` for the rule. `done_days` must be sorted."""
-
-    def unmeasured(reason: str) -> Lift:
-        return Lift(marker.id, marker.day, None, False, False, reason)
-
-    if baseline is None:
-        return unmeasured("no baseline mood: no check-ins in the 14 days before the baseline date")
-    day_index = marker.day.toordinal() - series.first_ordinal
-    last_index = len(series.logged) - 1
-    while last_index > day_index and not series.logged[last_index]:
-        last_index -= 1
-    if last_index <= day_index:
-        return unmeasured("no check-ins after this treatment yet")
-    following = bisect_right(done_days, marker.day.toordinal())
-    reached_next = False
-    if following < len(done_days):
-        day_before_next = done_days[following] - series.first_ordinal - 1
-        if day_before_next < last_index:
-            last_index, reached_next = day_before_next, True
-    if last_index <= day_index:
-        return unmeasured("the next treatment came the next day, before a lift could be measured")
-    measured = False
-    for index in range(day_index + 1, last_index + 1):
-        value = series.mood_7d[index]
-        if value is not None:
-            if value <= baseline:
-                return Lift(marker.id, marker.day, index - day_index - 1, False, False, None)
-            measured = True
-    if not measured:
-        return unmeasured("too few check-ins after this treatment for a 7-day average")
-    return Lift(marker.id, marker.day, last_index - day_index, not reached_next, reached_next, None)
-
-
-def _plateau(
-    series: _Series, latest_index: int | None, anchor_index: int | None, baseline: float | None
-) -> bool:
-    """Apply PLATEAU_RULE (written out in full in that constant)."""
-    if latest_index is None or anchor_index is None or baseline is None:
-        return False
-    window_first = latest_index - PLATEAU_WINDOW_DAYS + 1
-    if window_first <= anchor_index:
-        return False
-    first_value, last_value = series.mood_7d[window_first], series.mood_7d[latest_index]
-    if first_value is None or last_value is None:
-        return False
-    if series.logged[window_first : latest_index + 1].count(True) < PLATEAU_MIN_DAYS_LOGGED:
-        return False
-    moved = abs(round(last_value - first_value, 2))
-    above_baseline = round(last_value - baseline, 2)
-    return moved < PLATEAU_MAX_CHANGE and above_baseline < PLATEAU_MAX_ABOVE_BASELINE

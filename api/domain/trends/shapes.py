@@ -12,24 +12,43 @@ from api.domain import instruments
 ROLLING_WINDOW_DAYS: Final = 7
 #: ... and exists only when at least this many of those days have a check-in.
 ROLLING_MIN_DAYS: Final = 4
-#: Baseline mood is the mean of daily moods over this many days before the baseline date.
+#: Baseline mood is the mean of daily moods over this many days before the baseline date ...
 BASELINE_WINDOW_DAYS: Final = 14
+#: ... and is too thin to measure anything against with fewer logged days than this.
+BASELINE_MIN_DAYS: Final = 7
+#: A lift ends at the first of this many consecutive logged days at or below baseline ...
+LIFT_LOW_RUN: Final = 2
+#: ... and cannot be measured across more than this many missing days in a row.
+LIFT_MAX_GAP_DAYS: Final = 3
+#: Mood status: the latest 7-day mean at least this far above (below) baseline is better (worse).
+MOOD_STATUS_POINTS: Final = 1.0
+#: An improvement counts as reached once the 7-day mean is this far above baseline.
+IMPROVEMENT_POINTS: Final = 2.0
 PLATEAU_WINDOW_DAYS: Final = 21
 PLATEAU_MIN_DAYS_LOGGED: Final = 14
 PLATEAU_MAX_CHANGE: Final = 0.5
-PLATEAU_MAX_ABOVE_BASELINE: Final = 2.0
+#: Care-team prompt: a 7-day mood mean at or below this.
+MOOD_PROMPT_AT: Final = 2.0
 #: Days of entries before `start` the series needs: a plateau window's first 7-day average.
 HISTORY_DAYS: Final = PLATEAU_WINDOW_DAYS - 1 + ROLLING_WINDOW_DAYS - 1
 
 PLATEAU_RULE: Final = (
-    f"Plateau: over the {PLATEAU_WINDOW_DAYS} days ending on the latest day with a 7-day average "
-    f"(all of them after the baseline date, with check-ins on at least {PLATEAU_MIN_DAYS_LOGGED} "
-    f"of them), the 7-day average moved by less than {PLATEAU_MAX_CHANGE} points between the "
-    f"first and the last of those days, and it is still less than {PLATEAU_MAX_ABOVE_BASELINE:g} "
-    "points above the baseline mood: improvement has stalled."
+    f"Plateau: the 7-day mood mean has been at least {IMPROVEMENT_POINTS:g} points above the "
+    f"baseline at some point since the baseline date, and over the {PLATEAU_WINDOW_DAYS} days "
+    f"ending on the latest day with a 7-day mean (all after the baseline date, with check-ins "
+    f"on at least {PLATEAU_MIN_DAYS_LOGGED} of them) it moved by less than "
+    f"{PLATEAU_MAX_CHANGE:g} points between its highest and lowest value. "
+    f"Not improving: at least {PLATEAU_WINDOW_DAYS} days after the baseline date, with "
+    f"check-ins on at least {PLATEAU_MIN_DAYS_LOGGED} of those days, the 7-day mean has never "
+    f"been {IMPROVEMENT_POINTS:g} or more points above the baseline. Neither is claimed "
+    f"without a baseline of at least {BASELINE_MIN_DAYS} logged days."
 )
 
 BaselineSource = Literal["first_treatment", "user"]
+#: ok: enough logged days; too_thin: fewer than BASELINE_MIN_DAYS; none: no baseline date yet.
+BaselineQuality = Literal["ok", "too_thin", "none"]
+MoodStatus = Literal["better", "about the same", "worse"]
+ProgressState = Literal["plateau", "not_improving"]
 ZeroToTen = Annotated[int, Meta(ge=0, le=10)]
 
 
@@ -104,14 +123,16 @@ class AssessmentMarker(msgspec.Struct, frozen=True, omit_defaults=False):
 
 
 class Lift(msgspec.Struct, frozen=True, omit_defaults=False):
-    """How long the 7-day mood average stayed above baseline after one done treatment.
+    """How long daily mood stayed above baseline after one done treatment.
 
-    `days_above` counts the days after the treatment before the first day whose 7-day average
-    is at or below the baseline mood. Counting stops at the next done treatment (otherwise the
-    first infusion of a series would take the credit for all the others): then
-    `reached_next_treatment` is true and `days_above` is a lower bound. When the average is
-    still above on the last day with a check-in, `still_above` is true. When nothing can be
-    measured, `days_above` is None and `reason` says why.
+    The lift ends at the first of LIFT_LOW_RUN consecutive logged days whose daily mean is at or
+    below the baseline mood; `days_above` is the number of days from the treatment to the last
+    logged day above baseline before that (a day without a check-in neither ends nor extends
+    it). Counting stops at the next done treatment (otherwise the first infusion of a series
+    would take the credit for all the others): then `reached_next_treatment` is true and
+    `days_above` is a lower bound. When mood is still above on the last day with a check-in,
+    `still_above` is true. When nothing can be measured (no baseline, a thin baseline, more
+    than LIFT_MAX_GAP_DAYS missing days in a row), `days_above` is None and `reason` says why.
     """
 
     treatment_id: str
@@ -122,12 +143,20 @@ class Lift(msgspec.Struct, frozen=True, omit_defaults=False):
     reason: str | None
 
 
+class Prompt(msgspec.Struct, frozen=True):
+    """A calm care-team card: which rule fired (`code`) and a message that says why."""
+
+    code: str
+    message: str
+
+
 class Summary(msgspec.Struct, frozen=True, omit_defaults=False):
-    """Baseline against now, response status, lifts, plateau and logging adherence.
+    """Baseline against now, response status, lifts, plateau and check-in days.
 
     Changes (`mood_change`, `phq9_change`, `phq9_status`) are given only when the latest value
-    comes from after the baseline date; otherwise there is nothing yet to compare.
-    `adherence` counts the period's days up to `today` only: future days cannot be logged.
+    comes from after the baseline date; otherwise there is nothing yet to compare. Mood changes
+    need a baseline of BASELINE_MIN_DAYS logged days. `days_in_period` counts the period's days
+    from the first check-in ever (or `start`, if later) up to `today` or `end`.
     """
 
     baseline_date: date | None
@@ -153,6 +182,17 @@ class Summary(msgspec.Struct, frozen=True, omit_defaults=False):
     days_logged: int
     days_in_period: int
     crisis_flags: int
+    baseline_quality: BaselineQuality = "none"
+    baseline_text: str = ""
+    mood_status: MoodStatus | None = None
+    mood_status_text: str = ""
+    phq9_change_text: str | None = None
+    phq9_status_text: str = ""
+    progress: ProgressState | None = None
+    progress_text: str | None = None
+    progress_text_clinician: str | None = None
+    first_checkin_date: date | None = None
+    prompts: list[Prompt] = msgspec.field(default_factory=list)
 
 
 class Trends(msgspec.Struct, frozen=True, omit_defaults=False):
