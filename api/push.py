@@ -199,7 +199,7 @@ class Scheduler:
             return 0
         sends, already = await self.db.write(store.claim_due, candidates, now)
         if already:
-            log.debug("reminders: %s due already claimed", already)
+            log.debug("reminders: %s due already claimed (process %s)", already, os.getpid())
         delivered = await asyncio.gather(
             *(deliver_all(self.db, self.pusher, send.subscriptions, send.payload) for send in sends)
         )
