@@ -31,6 +31,8 @@ PUBLIC = {
     # Share holders authenticate with the share token, not a session (tested in test_sharing).
     ("GET", "/api/shared"),
     ("GET", "/api/shared/report.pdf"),
+    # The VAPID public key is public by nature (every browser subscribing gets it).
+    ("GET", "/api/push/key"),
 }
 PHQ9 = {"instrument": "phq9", "answers": [1] * 9, "taken_at": "2026-11-19T20:00:00-05:00"}
 BODIES: dict[str, Any] = {
@@ -40,6 +42,7 @@ BODIES: dict[str, Any] = {
     "/api/account/password": {"current_password": PASSWORD, "new_password": "another secret"},
     "/api/account": {"password": PASSWORD},
     "/api/shares": {"audience": "family", "guides": [], "include_schedule": True},
+    "/api/calendar-links": {"audience": "family"},
 }
 
 
@@ -78,6 +81,9 @@ async def alice_objects(alice: Client) -> dict[str, str]:
     )
     if share.status_code == 201:
         objects["/api/shares"] = share.json()["id"]
+    link = await alice.post("/api/calendar-links", json={"label": CANARY})
+    if link.status_code == 201:
+        objects["/api/calendar-links"] = link.json()["id"]
     return objects
 
 
@@ -96,6 +102,7 @@ async def test_every_private_route_needs_a_session(app: Litestar, client: Client
         "/api/assessments": new_id(),
         "/api/account/sessions": "x",
         "/api/shares": "x",
+        "/api/calendar-links": "x",
     }
     for method, path in routes:
         if (method, path) in PUBLIC:
@@ -112,7 +119,7 @@ async def test_another_users_ids_answer_404_and_change_nothing(
     before = {
         path: (await alice.get(f"{path}/{oid}")).json()
         for path, oid in objects.items()
-        if path in BODIES and path != "/api/shares"
+        if path in BODIES and path not in ("/api/shares", "/api/calendar-links")
     }
     for method, path in api_routes(app):
         if (method, path) in PUBLIC or "{" not in path:
