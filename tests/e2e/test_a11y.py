@@ -28,6 +28,7 @@ SCREENS = [
     ("export", "#/export", "Export and import"),
     ("account", "#/account", "Account"),
     ("more", "#/more", "More"),
+    ("reminders", "#/reminders", "Reminders"),
 ]
 SCHEMES = ["light", "dark"]
 
