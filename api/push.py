@@ -98,7 +98,9 @@ class Pusher:
             await self._session.close()
             self._session = None
 
-    def _request(self, subscription: store.Subscription, payload: Payload) -> dict[str, object]:
+    def _request(
+        self, subscription: store.Subscription, payload: Payload
+    ) -> tuple[bytes, dict[str, str]]:
         info = {
             "endpoint": subscription.endpoint,
             "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
@@ -116,7 +118,7 @@ class Pusher:
             "TTL": str(TTL_SECONDS),
             "Urgency": "normal",
         }
-        return {"data": body, "headers": headers}
+        return body, headers
 
     async def deliver(
         self,
@@ -130,8 +132,10 @@ class Pusher:
         for attempt in range(len(delays) + 1):
             problem = ""
             try:
-                request = self._request(subscription, payload)
-                async with self._session.post(subscription.endpoint, **request) as response:  # type: ignore[arg-type]
+                body, headers = self._request(subscription, payload)
+                async with self._session.post(
+                    subscription.endpoint, data=body, headers=headers
+                ) as response:
                     status = response.status
             except (aiohttp.ClientError, TimeoutError) as exc:
                 problem = type(exc).__name__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime
 
 import msgspec
@@ -20,6 +21,7 @@ from api.domain.reminders import (
     due_at,
     message_for,
 )
+from api.settings import Settings
 from tests.conftest import register
 
 Client = AsyncTestClient[Litestar]
@@ -151,3 +153,16 @@ async def test_subscriptions_are_validated(client: Client, other: Client) -> Non
     assert response.status_code == 404
     response = await client.request("DELETE", "/api/push/subscriptions", json=good)
     assert response.status_code == 204
+
+
+async def test_an_account_keeps_at_most_ten_browsers(client: Client, settings: Settings) -> None:
+    await register(client, "alice")
+    for number in range(12):
+        body = {"endpoint": f"https://push.example.org/send/{number}", "keys": KEYS}
+        assert (await client.post("/api/push/subscriptions", json=body)).status_code == 201
+    conn = sqlite3.connect(settings.db_path)
+    try:
+        kept = [row[0] for row in conn.execute("SELECT endpoint FROM push_subscriptions")]
+    finally:
+        conn.close()
+    assert sorted(kept) == sorted(f"https://push.example.org/send/{n}" for n in range(2, 12))

@@ -22,6 +22,8 @@ from api.domain.reminders import (
 from api.domain.shares import timestamp
 from api.store import records
 
+MAX_SUBSCRIPTIONS = 10
+
 
 class Subscription(NamedTuple):
     id: int
@@ -50,6 +52,13 @@ def subscribe(conn: sqlite3.Connection, user_id: int, body: SubscriptionIn, now:
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, "
         "p256dh = excluded.p256dh, auth = excluded.auth, created_at = excluded.created_at",
         (user_id, body.endpoint, body.keys.p256dh, body.keys.auth, timestamp(now)),
+    )
+    # A person has a few browsers; past MAX_SUBSCRIPTIONS the oldest are forgotten, so an
+    # account cannot make every reminder fan out to thousands of endpoints.
+    conn.execute(
+        "DELETE FROM push_subscriptions WHERE user_id = ? AND id NOT IN (SELECT id FROM "
+        "push_subscriptions WHERE user_id = ? ORDER BY id DESC LIMIT ?)",
+        (user_id, user_id, MAX_SUBSCRIPTIONS),
     )
 
 
