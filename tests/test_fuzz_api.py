@@ -64,6 +64,10 @@ PUBLIC = {
     ("GET", "/api/guides/search"),
     ("GET", "/api/shared"),
     ("GET", "/api/shared/report.pdf"),
+    # Public by nature (every subscribing browser gets it), and a calendar app's feed, whose
+    # token is in the path (calendar apps cannot send headers).
+    ("GET", "/api/push/key"),
+    ("GET", "/calendar/{name}"),
 }
 RECORD_PATHS = r"/api/(entries|treatments|assessments)/\{record_id\}"
 
