@@ -105,3 +105,52 @@ def test_iphone_note(browser: Browser, server: str) -> None:
     open_reminders(page)
     expect(page.get_by_text("Add to Home Screen")).to_be_visible()
     context.close()
+
+
+def test_the_service_worker_shows_a_pushed_reminder(page: Page) -> None:
+    """The push event as Chromium delivers it (DevTools' deliverPushMessage stands in for the
+    push service, which headless Chromium cannot reach); the notification is read back from
+    the service worker's registration."""
+    page.context.grant_permissions(["notifications"])
+    register(page)
+    wait_for_service_worker(page)
+    cdp = page.context.new_cdp_session(page)
+    registrations: list[dict[str, str]] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    for _ in range(50):  # events arrive while Playwright waits
+        if registrations:
+            break
+        page.wait_for_timeout(100)
+    assert registrations, "no service worker registration reported"
+    origin = page.evaluate("() => location.origin")
+    payload = (
+        '{"kind": "checkin", "title": "Waypoint", "body": "Time for your check-in", '
+        '"url": "/#/today"}'
+    )
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": origin,
+            "registrationId": registrations[0]["registrationId"],
+            "data": payload,
+        },
+    )
+    shown = page.evaluate(
+        """async () => {
+            const registration = await navigator.serviceWorker.ready;
+            for (let i = 0; i < 50; i++) {
+                const found = await registration.getNotifications();
+                if (found.length) return found.map((n) => ({title: n.title, body: n.body,
+                    tag: n.tag, url: n.data && n.data.url}));
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            return [];
+        }"""
+    )
+    assert shown == [
+        {"title": "Waypoint", "body": "Time for your check-in", "tag": "checkin", "url": "/#/today"}
+    ]
