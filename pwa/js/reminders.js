@@ -60,6 +60,9 @@ async function renderDevice(box) {
       h("p", {}, turnOn),
     );
   }
+  // Tell the server again (an upsert): it may have dropped this browser after a 410, or
+  // another account may have used it since.
+  api("/api/push/subscriptions", { method: "POST", body: subscription.toJSON() }).catch(() => {});
   const test = h("button", { class: "btn", type: "button" }, "Send me one now");
   test.addEventListener("click", () => sendTest(test));
   const off = h("button", { class: "btn secondary", type: "button" }, "Turn off on this device");
