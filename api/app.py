@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, get
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
@@ -19,14 +21,17 @@ from api.domain.errors import DomainError
 from api.domain.guides.crisis_lines import fill_crisis_lines
 from api.domain.guides.format import load_guides
 from api.errors import EXCEPTION_HANDLERS
+from api.push import Pusher, Scheduler, load_vapid, vapid_path
 from api.routes import (
     accounts,
     assessments,
+    calendar,
     entries,
     exports,
     guides,
     imports,
     records,
+    reminders,
     shared,
     shares,
     treatments,
@@ -69,12 +74,28 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         library = load_guides(settings.guides_dir)  # a broken guide stops start-up
         app_state.db = await Database.open(settings.db_path)
+        app_state.pusher = Pusher(
+            load_vapid(vapid_path(settings.db_path, settings.vapid_file)), settings.vapid_subject
+        )
+        await app_state.pusher.start()
+        app_state.scheduler = Scheduler(
+            app_state.db, app_state.pusher, clock, settings.reminder_tick_seconds
+        )
+        ticking = (
+            asyncio.create_task(app_state.scheduler.run(), name="waypoint-reminders")
+            if settings.reminder_tick_seconds > 0
+            else None
+        )
         try:
             # Every ::: crisis block shows this deployment's lines (guides, search, family links).
             app_state.guides = fill_crisis_lines(library, app_state.crisis)
             await index_library(app_state.db, app_state.guides)
             yield
         finally:
+            if ticking is not None:
+                ticking.cancel()
+                await asyncio.gather(ticking, return_exceptions=True)
+            await app_state.pusher.close()
             await app_state.db.close()
 
     app = Litestar(
@@ -96,6 +117,11 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             exports.ExportController,
             *exports.CSV_ROUTES,
             imports.PortabilityController,
+            reminders.push_key,
+            reminders.PushSubscriptionController,
+            reminders.ReminderController,
+            calendar.CalendarLinkController,
+            calendar.calendar_feed,
             *web.web_handlers(settings.pwa_dir),
         ],
         dependencies={
@@ -103,6 +129,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             "user": Provide(current_user),
         },
         lifespan=[lifespan],
+        state=State({"app_state": app_state}),  # lets a test drive the scheduler
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[DefineMiddleware(CrossSiteWriteMiddleware, base_url=settings.base_url)],
         before_request=require_json_body,

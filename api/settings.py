@@ -41,6 +41,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     share_attempts: int = 30
     report_paper: Literal["A4", "Letter"] = "A4"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Web Push reminders. The VAPID key file; empty means `<db_path>.vapid.pem` beside the database.
+    vapid_file: str = ""
+    # The contact push services see: a mailto: address or an https:// host.
+    vapid_subject: str = "mailto:waypoint@localhost"
+    # Accept http:// push endpoints on 127.0.0.1 / localhost: for local tests only.
+    push_allow_local: bool = False
+    # How often the scheduler looks for due reminders; 0 turns it off in this process.
+    reminder_tick_seconds: float = 60.0
 
     @property
     def public_url(self) -> str:

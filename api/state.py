@@ -17,6 +17,7 @@ from api.domain.crisis import Crisis
 from api.domain.guides.format import Library
 from api.domain.ratelimit import RateLimiter
 from api.domain.trends import Trends
+from api.push import Pusher, Scheduler
 from api.settings import Settings
 from api.store.db import Database
 from api.store.sessions import SessionCache
@@ -58,6 +59,8 @@ class AppState:
 
     db: Database
     guides: Library
+    pusher: Pusher
+    scheduler: Scheduler
 
     def __init__(self, settings: Settings, clock: Clock, crisis: Crisis) -> None:
         self.settings = settings

@@ -88,3 +88,40 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirst(request));
   }
 });
+
+// --- Reminders (issue 14): show a push, and open the right screen when it is tapped. ---------
+// The payload is {kind, title, body, url}: never journal text (the server sends nothing else).
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = {};
+  }
+  const title = data.title || "Waypoint";
+  event.waitUntil(
+    self.registration.showNotification(title, {
+      body: data.body || "A reminder from Waypoint",
+      tag: data.kind || "reminder", // a newer reminder of the same kind replaces the older one
+      icon: `/v/${VERSION}/icons/icon-192.png`,
+      data: { url: typeof data.url === "string" && data.url.startsWith("/") ? data.url : "/#/today" },
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url || "/#/today", self.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      for (const client of windows) {
+        if (new URL(client.url).origin === self.location.origin && "focus" in client) {
+          await client.focus();
+          return client.navigate ? client.navigate(url) : undefined;
+        }
+      }
+      return self.clients.openWindow(url);
+    })(),
+  );
+});

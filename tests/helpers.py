@@ -85,8 +85,13 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/api/guides"),
         ("GET", "/api/guides/search"),
         ("GET", "/api/guides/{slug}"),
+        # Share holders authenticate with the share token, not a session (tested in test_sharing).
         ("GET", "/api/shared"),
         ("GET", "/api/shared/report.pdf"),
+        # Public by nature (every subscribing browser gets it), and a calendar app's feed, whose
+        # token is in the path (calendar apps cannot send headers).
+        ("GET", "/api/push/key"),
+        ("GET", "/calendar/{name}"),
     }
 )
 
@@ -97,7 +102,8 @@ def plain_path(path: str) -> str:
 
 
 def api_routes(app: Litestar) -> list[tuple[str, str]]:
-    """Every (method, plain path) of the HTTP API (``/api/...`` and ``/healthz``), sorted.
+    """Every (method, plain path) of the HTTP API (``/api/...``, ``/healthz`` and the calendar
+    feed ``/calendar/...``), sorted.
 
     The OpenAPI schema's own routes and the web app's static files are left out: they are not
     part of the API a client programs against.
@@ -106,7 +112,7 @@ def api_routes(app: Litestar) -> list[tuple[str, str]]:
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or route.path.startswith("/api/schema"):
             continue
-        if route.path != "/healthz" and not route.path.startswith("/api/"):
+        if route.path != "/healthz" and not route.path.startswith(("/api/", "/calendar/")):
             continue
         for method in route.methods - {"OPTIONS", "HEAD"}:
             found.add((HttpMethod(method).value, plain_path(route.path)))

@@ -25,6 +25,7 @@ BODIES: dict[str, Any] = {
     "/api/account/password": {"current_password": PASSWORD, "new_password": "another secret"},
     "/api/account": {"password": PASSWORD},
     "/api/shares": {"audience": "family", "guides": [], "include_schedule": True},
+    "/api/calendar-links": {"audience": "family"},
 }
 
 
@@ -51,6 +52,9 @@ async def alice_objects(alice: Client) -> dict[str, str]:
     )
     if share.status_code == 201:
         objects["/api/shares"] = share.json()["id"]
+    link = await alice.post("/api/calendar-links", json={"label": CANARY})
+    if link.status_code == 201:
+        objects["/api/calendar-links"] = link.json()["id"]
     return objects
 
 
@@ -74,6 +78,7 @@ async def test_every_private_route_needs_a_session(app: Litestar, client: Client
         "/api/assessments": new_id(),
         "/api/account/sessions": "x",
         "/api/shares": "x",
+        "/api/calendar-links": "x",
     }
     for method, path in routes:
         if (method, path) in PUBLIC_ROUTES:
@@ -100,7 +105,7 @@ async def test_another_users_id_answers_exactly_like_a_fresh_id(
     before = {
         path: (await alice.get(f"{path}/{oid}")).json()
         for path, oid in objects.items()
-        if path in BODIES and path != "/api/shares"
+        if path in BODIES and path not in ("/api/shares", "/api/calendar-links")
     }
     for method, path in api_routes(app):
         if (method, path) in PUBLIC_ROUTES or "{" not in path:

@@ -161,6 +161,24 @@ def data_between(conn: sqlite3.Connection, user_id: int, kind: str, start: str, 
     return bytes(found[0], "utf-8") if isinstance(found[0], str) else bytes(found[0])
 
 
+def exists_on(conn: sqlite3.Connection, user_id: int, kind: str, day: str) -> bool:
+    """Whether a live record of a kind belongs to a local day (a check-in today, for reminders)."""
+    found = conn.execute(
+        "SELECT 1 FROM records WHERE user_id = ? AND kind = ? AND day = ? AND deleted = 0 LIMIT 1",
+        (user_id, kind, day),
+    ).fetchone()
+    return found is not None
+
+
+def latest_day(conn: sqlite3.Connection, user_id: int, kind: str) -> str | None:
+    """The local day of the newest live record of a kind, if any."""
+    found = conn.execute(
+        "SELECT MAX(day) FROM records WHERE user_id = ? AND kind = ? AND deleted = 0",
+        (user_id, kind),
+    ).fetchone()
+    return None if found[0] is None else str(found[0])
+
+
 def changes_after(conn: sqlite3.Connection, user_id: int, since: int, limit: int) -> list[Any]:
     return conn.execute(
         "SELECT seq, kind, id, version, updated_at, flagged, deleted, data FROM records "

@@ -9,6 +9,7 @@ import { announce } from "./status.js";
 const LINKS = [
   ["#/questionnaires", "Questionnaires", "PHQ-9 (depression) and GAD-7 (anxiety) check-ups"],
   ["#/share", "Share", "Links for family and for your clinician"],
+  ["#/reminders", "Reminders and calendar", "Gentle notifications; your sessions in your calendar"],
   ["#/export", "Export and import", "PDF report, CSV, FHIR, archive; import from Daylio"],
   ["#/account", "Account", "Name, time zone, devices, password"],
 ];

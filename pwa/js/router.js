@@ -12,10 +12,11 @@ const SCREENS = {
   export: () => import("./export.js"),
   account: () => import("./account.js"),
   more: () => import("./more.js"),
+  reminders: () => import("./reminders.js"), // issue 14
   login: () => import("./login.js"),
 };
 const PUBLIC = new Set(["login", "guides"]);
-const TAB_OF = { questionnaires: "more", share: "more", export: "more", account: "more" };
+const TAB_OF = { questionnaires: "more", share: "more", export: "more", account: "more", reminders: "more" };
 
 let current; // AbortController of the screen on display
 let first = true;

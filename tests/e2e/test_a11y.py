@@ -29,6 +29,7 @@ SCREENS = [
     ("export", "#/export", "Export and import"),
     ("account", "#/account", "Account"),
     ("more", "#/more", "More"),
+    ("reminders", "#/reminders", "Reminders"),
 ]
 SCHEMES = ["light", "dark"]
 

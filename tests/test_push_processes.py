@@ -1,0 +1,71 @@
+"""Two real ``waypoint serve`` processes on one database send a due reminder exactly once.
+
+Each process ticks twice a second; the reminder is set to the current minute, so both find it
+due. The test waits until both processes have logged that they found it already claimed (so each
+has had its chance) and then counts what the local push service received.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from tests.helpers import PASSWORD
+from tests.push_service import PushService
+from tests.server import ServerProcess
+
+CLAIMED = re.compile(r"due already claimed \(process (\d+)\)")
+
+
+def noon_zone(now: datetime) -> str:
+    """A fixed-offset zone where it is around noon now: the reminder's window never crosses
+    midnight during the test."""
+    offset = 12 - now.hour
+    offset = offset + 24 if offset < -12 else offset
+    return "UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+
+def test_two_processes_on_one_database_send_once(tmp_path: Path) -> None:
+    db_path = tmp_path / "waypoint.sqlite3"
+    env = {"WAYPOINT_PUSH_ALLOW_LOCAL": "true", "WAYPOINT_REMINDER_TICK_SECONDS": "0.5"}
+    with (
+        PushService() as push,
+        ServerProcess(db_path, env=env, log_level="DEBUG") as first,
+        ServerProcess(db_path, env=env, log_level="DEBUG") as second,
+    ):
+        now = datetime.now(UTC)
+        zone = noon_zone(now)
+        local = now.astimezone(ZoneInfo(zone))
+        browser = push.subscriber("kim")
+        with httpx.Client(base_url=first.url) as client:
+            account = {"username": "kim", "password": PASSWORD, "timezone": zone}
+            assert client.post("/api/account", json=account).status_code == 201
+            assert client.post("/api/push/subscriptions", json=browser.subscription()).is_success
+            due = {"checkin": {"enabled": True, "time": f"{local:%H:%M}"}}
+            assert client.put("/api/reminders", json=due).status_code == 200
+            deadline = time.monotonic() + 60
+            pids: set[str] = set()
+            while time.monotonic() < deadline:
+                # One log file per database: it holds both processes' lines.
+                pids = set(CLAIMED.findall(first.log()))
+                if len(pids) >= 2 and push.received(browser):
+                    break
+                time.sleep(0.2)
+            assert len(pids) == 2, first.log()[-3000:]
+            assert push.received(browser) == [
+                {
+                    "kind": "checkin",
+                    "title": "Waypoint",
+                    "body": "Time for your check-in",
+                    "url": "/#/today",
+                }
+            ]
+            assert push.rejected == []
+            # Both processes signed with the one key made at first start.
+            assert len(set(browser.vapid_keys)) == 1
+        assert second.url != first.url
