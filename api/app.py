@@ -49,6 +49,7 @@ from api.settings import Settings
 from api.state import AppState, Clock, utc_now
 from api.store.db import Database
 from api.store.guide_search import index_library
+from api.store.secrets import server_secret
 
 
 @get("/healthz", tags=["ops"], summary="Liveness: the process answers and the database opens")
@@ -90,6 +91,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             # Every ::: crisis block shows this deployment's lines (guides, search, family links).
             app_state.guides = fill_crisis_lines(library, app_state.crisis)
             await index_library(app_state.db, app_state.guides)
+            app_state.device_key = await app_state.db.write(server_secret, "device-cookies")
             yield
         finally:
             if ticking is not None:

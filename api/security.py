@@ -42,9 +42,27 @@ CSP = (
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CROSS_SITE = "Cross-site request refused. Send writes from the Waypoint app itself (same origin)."
 NOT_LOGGED_IN = "Please log in."
+DEVICE_COOKIE_DAYS = 365
 
 
 # --- the session cookie and the user ----------------------------------------------------------
+
+
+def device_cookie_name(settings: Settings) -> str:
+    return "__Host-waypoint-device" if settings.https else "waypoint_device"
+
+
+def with_device_cookie(response: Response[Any], value: str, settings: Settings) -> Response[Any]:
+    response.set_cookie(
+        key=device_cookie_name(settings),
+        value=value,
+        max_age=DEVICE_COOKIE_DAYS * 86400,
+        path="/",
+        httponly=True,
+        secure=settings.https,
+        samesite="strict",
+    )
+    return response
 
 
 def cookie_name(settings: Settings) -> str:

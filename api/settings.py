@@ -37,6 +37,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Log-in / registration attempts allowed per client address and per username per window.
     login_attempts: int = 10
     login_window_seconds: int = 300
+    # Log-ins allowed per window from a device that has logged in to the account before (it
+    # carries a device cookie and is exempt from the per-username limit).
+    device_attempts: int = 5
     # Share-token guesses allowed per client address per window.
     share_attempts: int = 30
     report_paper: Literal["A4", "Letter"] = "A4"

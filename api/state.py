@@ -55,10 +55,12 @@ class TrendsCache:
 
 
 class AppState:
-    """Built by ``create_app``; ``db`` and ``guides`` are filled in when the app starts."""
+    """Built by ``create_app``; ``db``, ``guides`` and ``device_key`` are filled in when the app
+    starts."""
 
     db: Database
     guides: Library
+    device_key: bytes  # signs device cookies (``api.domain.device_cookie``)
     pusher: Pusher
     scheduler: Scheduler
 
@@ -70,3 +72,7 @@ class AppState:
         self.trends_cache = TrendsCache()
         self.login_limiter = RateLimiter(settings.login_attempts, settings.login_window_seconds)
         self.share_limiter = RateLimiter(settings.share_attempts, settings.login_window_seconds)
+        self.device_limiter = RateLimiter(settings.device_attempts, settings.login_window_seconds)
+        # Wrong current passwords on password change and account deletion, per session and
+        # per account.
+        self.recheck_limiter = RateLimiter(settings.device_attempts, settings.login_window_seconds)

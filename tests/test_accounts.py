@@ -147,6 +147,7 @@ async def test_patch_account(alice: Client) -> None:
 async def test_login_is_rate_limited(settings: Settings) -> None:
     async with AsyncTestClient(app=create_app(settings)) as client:
         await register(client, "ana")
+        client.cookies.clear()  # a browser that has never logged in (no device cookie)
         statuses = []
         for _ in range(settings.login_attempts + 1):
             response = await client.post(

@@ -23,7 +23,7 @@ from api.app import create_app
 from api.domain.ratelimit import RateLimiter
 from api.settings import Settings
 from api.store.sessions import SessionCache
-from tests.helpers import ENTRY, TREATMENT, new_id
+from tests.helpers import ENTRY, PASSWORD, TREATMENT, new_id
 from tests.server import ServerProcess
 
 Client = AsyncTestClient[Litestar]
@@ -277,3 +277,53 @@ def test_a_session_read_before_a_log_out_is_never_cached_after_it() -> None:
     assert cache.get(b"digest", 1.0) is None
     cache.put(b"digest", row, 1.0, cache.epoch)
     assert cache.get(b"digest", 1.0) == row
+
+
+# --- no lock-out of the owner; password re-checks throttled ----------------------------------
+
+
+def test_a_device_that_logged_in_before_is_never_locked_out(tmp_path: Path) -> None:
+    """An attacker elsewhere uses up the username's attempts; the owner's phone, which logged in
+    before, still logs in; a browser that never did (or forges the cookie) is limited."""
+    account = {"username": "sam", "password": "a long passphrase"}
+    wrong = {"username": "sam", "password": "not the passphrase"}
+    elsewhere = httpx.HTTPTransport(local_address="127.0.0.2")
+    with ServerProcess(tmp_path / "w.sqlite3") as server:
+        with httpx.Client(base_url=server.url) as phone:
+            assert phone.post("/api/account", json=account).status_code == 201
+            assert "waypoint_device" in phone.cookies
+            with httpx.Client(base_url=server.url, transport=elsewhere) as attacker:
+                answers = {attacker.post("/api/session", json=wrong).status_code for _ in range(12)}
+                assert answers == {401, 429}
+                assert attacker.post("/api/session", json=account).status_code == 429
+            phone.cookies.delete("waypoint_session")
+            assert phone.post("/api/session", json=account).status_code == 200
+            assert phone.get("/api/account").status_code == 200
+        with httpx.Client(base_url=server.url) as new_browser:
+            assert new_browser.post("/api/session", json=account).status_code == 429
+            new_browser.cookies.set("waypoint_device", "c2FtfGZha2V8MA.c2lnbmF0dXJl")  # forged
+            assert new_browser.post("/api/session", json=account).status_code == 429
+
+
+def test_a_device_cookie_keeps_a_small_limit_of_its_own(tmp_path: Path) -> None:
+    account = {"username": "sam", "password": "a long passphrase"}
+    with (
+        ServerProcess(tmp_path / "w.sqlite3") as server,
+        httpx.Client(base_url=server.url) as phone,
+    ):
+        assert phone.post("/api/account", json=account).status_code == 201
+        wrong = {**account, "password": "guessing on a stolen phone"}
+        answers = [phone.post("/api/session", json=wrong).status_code for _ in range(6)]
+        assert answers == [401] * 5 + [429]
+
+
+async def test_wrong_current_passwords_are_throttled(alice: Client) -> None:
+    change = {"current_password": "not it at all", "new_password": "a new passphrase"}
+    answers = [
+        (await alice.post("/api/account/password", json=change)).status_code for _ in range(6)
+    ]
+    assert answers == [400] * 5 + [429]
+    limited = await alice.request("DELETE", "/api/account", json={"password": PASSWORD})
+    assert limited.status_code == 429  # per account: deletion is throttled too
+    assert int(limited.headers["retry-after"]) > 0
+    assert (await alice.get("/api/account")).status_code == 200  # nothing was deleted

@@ -12,6 +12,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from api.domain import device_cookie
 from api.domain.accounts import (
     Account,
     ClinicPhone,
@@ -25,8 +26,11 @@ from api.domain.errors import InvalidField, NotFound
 from api.domain.passwords import check_password, hash_password, needs_rehash
 from api.security import (
     CLEARED_SESSION_COOKIES,
+    DEVICE_COOKIE_DAYS,
     cookie_name,
+    device_cookie_name,
     end_current_session,
+    with_device_cookie,
     with_session_cookie,
 )
 from api.state import AppState
@@ -84,6 +88,17 @@ class AccountDeletion(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     password: AnyPassword
 
 
+async def recheck_password(app_state: AppState, user: User, password: str, field: str) -> None:
+    """The password again, before a change that needs it; wrong ones count per session and per
+    account (429 with ``Retry-After`` once used up), so a stolen session cannot guess it."""
+    keys = (f"recheck-session:{user.session_id}", f"recheck-user:{user.id}")
+    app_state.recheck_limiter.check(*keys)
+    stored = await app_state.db.read(users.password_hash_of, user.id)
+    if not await check_password(stored, password):
+        app_state.recheck_limiter.hit(*keys)
+        raise InvalidField(field, "The password is not right.")
+
+
 def client_key(request: Request[Any, Any, Any]) -> str:
     return "client:" + (request.client.host if request.client else "unknown")
 
@@ -109,9 +124,14 @@ class AccountController(Controller):
         secret, account = await app_state.db.write(
             users.register, data, password_hash, agent, app_state.clock()
         )
-        return with_session_cookie(
-            Response(account, status_code=HTTP_201_CREATED), secret, app_state.settings
+        settings = app_state.settings
+        response = with_session_cookie(
+            Response(account, status_code=HTTP_201_CREATED), secret, settings
         )
+        proof = device_cookie.issue(
+            app_state.device_key, data.username, app_state.clock().timestamp()
+        )
+        return with_device_cookie(response, proof, settings)
 
     @get("/", summary="The logged-in account")
     async def show(self, user: NamedDependency[User]) -> Account:
@@ -154,9 +174,7 @@ class AccountController(Controller):
         user: NamedDependency[User],
         app_state: NamedDependency[AppState],
     ) -> None:
-        stored = await app_state.db.read(users.password_hash_of, user.id)
-        if not await check_password(stored, data.current_password):
-            raise InvalidField("current_password", "The current password is not right.")
+        await recheck_password(app_state, user, data.current_password, "current_password")
         new_hash = await hash_password(data.new_password)
         await app_state.db.write(users.set_password, user, new_hash, data.end_other_sessions)
         app_state.session_cache.forget_user(user.id)
@@ -192,9 +210,7 @@ class AccountController(Controller):
         user: NamedDependency[User],
         app_state: NamedDependency[AppState],
     ) -> None:
-        stored = await app_state.db.read(users.password_hash_of, user.id)
-        if not await check_password(stored, data.password):
-            raise InvalidField("password", "The password is not right.")
+        await recheck_password(app_state, user, data.password, "password")
         await app_state.db.write(users.delete_account, user.id)
         app_state.session_cache.forget_user(user.id)
 
@@ -210,11 +226,27 @@ class SessionController(Controller):
         data: JSONBody[LogIn],
         app_state: NamedDependency[AppState],
     ) -> Response[Account]:
-        keys = (client_key(request), "user:" + data.username.lower())
-        app_state.login_limiter.check(*keys)
+        settings, now = app_state.settings, app_state.clock().timestamp()
+        device = device_cookie.verify(
+            app_state.device_key,
+            request.cookies.get(device_cookie_name(settings)),
+            data.username,
+            now,
+            DEVICE_COOKIE_DAYS * 86400,
+        )
+        # A device that logged in to this account before is exempt from the per-username limit
+        # (that is what let an attacker lock the owner out) and has a small limit of its own.
+        limits = [(app_state.login_limiter, client_key(request))]
+        if device is None:
+            limits.append((app_state.login_limiter, "user:" + data.username.lower()))
+        else:
+            limits.append((app_state.device_limiter, "device:" + device))
+        for limiter, key in limits:
+            limiter.check(key)
         row = await app_state.db.read(users.account_row, data.username)
         if not await check_password(row[2] if row else None, data.password) or row is None:
-            app_state.login_limiter.hit(*keys)
+            for limiter, key in limits:
+                limiter.hit(key)
             raise NotAuthorizedException(WRONG_LOGIN)
         user_id, username, password_hash, display_name, timezone, baseline, created = row[:7]
         new_hash = await hash_password(data.password) if needs_rehash(password_hash) else None
@@ -224,8 +256,8 @@ class SessionController(Controller):
             user_id,
             new_hash,
             agent,
-            app_state.clock().timestamp(),
-            app_state.settings,
+            now,
+            settings,
         )
         account = Account(
             username=username,
@@ -236,7 +268,9 @@ class SessionController(Controller):
             clinic_phone=row[7],
             patient_reference=row[8],
         )
-        return with_session_cookie(Response(account), secret, app_state.settings)
+        response = with_session_cookie(Response(account), secret, settings)
+        proof = device_cookie.issue(app_state.device_key, username, now, device)
+        return with_device_cookie(response, proof, settings)
 
     @delete(
         "/",
