@@ -30,6 +30,9 @@ def claim_port(host: str, port: int) -> int:
     process holds it. The probe binds without SO_REUSEPORT, so it fails even against a server
     that shares its port with others: a second ``waypoint serve`` never silently joins one."""
     probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    # SO_REUSEADDR lets a restart bind over connections still closing (TIME_WAIT); it never lets
+    # two sockets listen on one port. SO_REUSEPORT, which would, is not set.
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         probe.bind((host, port))
     except OSError as exc:
