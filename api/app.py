@@ -34,7 +34,7 @@ from api.routes import (
 from api.security import CrossSiteWriteMiddleware, current_user, header_hook
 from api.settings import Settings
 from api.state import AppState, Clock, utc_now
-from api.store.db import Database
+from api.store.engine import open_database
 from api.store.guide_search import index_library
 
 
@@ -60,7 +60,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         library = load_guides(settings.guides_dir)  # a broken guide stops start-up
-        app_state.db = await Database.open(settings.db_path)
+        app_state.db = await open_database(settings)
         try:
             await index_library(app_state.db, library)
             app_state.guides = library

@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from api.domain.kinds import ASSESSMENT, ENTRY, TREATMENT, AssessmentPut, EntryPut, TreatmentPut
 from api.settings import Settings
 from api.store import records
-from api.store.db import Database
+from api.store.engine import open_database
 
 USERNAME = "demo"
 PASSWORD = "demo-password"  # noqa: S105  (the demo account is public on purpose)
@@ -126,12 +126,11 @@ def build(today: date, seed: int = 7) -> tuple[list[Any], list[Any], list[Any]]:
 def _replace_demo(conn: sqlite3.Connection, password_hash: str, today: date) -> None:
     conn.execute("DELETE FROM users WHERE username = ?", (USERNAME,))
     now = datetime.now(UTC)
-    conn.execute(
+    user_id = conn.execute(
         "INSERT INTO users (username, password_hash, display_name, timezone, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?) RETURNING id",
         (USERNAME, password_hash, "Demo Patient", TIMEZONE, now.isoformat()),
-    )
-    user_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+    ).fetchone()[0]
     entries, treatments, assessments = build(today)
     for kind, bodies in ((ENTRY, entries), (TREATMENT, treatments), (ASSESSMENT, assessments)):
         for number, body in enumerate(bodies):
@@ -152,7 +151,7 @@ def _replace_demo(conn: sqlite3.Connection, password_hash: str, today: date) -> 
 
 async def create_demo(settings: Settings) -> tuple[str, str]:
     """(Re)create the demo account, so its dates always end today."""
-    db = await Database.open(settings.db_path)
+    db = await open_database(settings)
     try:
         today = datetime.now(ZoneInfo(TIMEZONE)).date()
         await db.write(_replace_demo, PasswordHasher().hash(PASSWORD), today)

@@ -4,23 +4,67 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
+from api.store.pg import run_migrations
+from tests import pg_cluster
 
 PASSWORD = "correct horse battery"
 
 
+ENGINES = ("sqlite", "postgresql")
+TEMPLATE = "waypoint_template"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module that sets ``BOTH_ENGINES = True`` runs each of its app tests on SQLite and on
+    PostgreSQL; the others run on SQLite only (the ``engine`` fixture's default)."""
+    if "engine" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_ENGINES", False):
+        metafunc.parametrize("engine", ENGINES)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pg_cluster.Cluster]:
+    """One throwaway PostgreSQL server for the session, with a template database that has the
+    migrations applied: each test gets a fresh copy of it (CREATE DATABASE ... TEMPLATE)."""
+    cluster = pg_cluster.start()
+    try:
+        run_migrations(cluster.create_database(TEMPLATE))
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(db_path=tmp_path / "waypoint.sqlite3", guides_dir=PROJECT_DIR / "guides")
+def engine() -> str:
+    return "sqlite"
+
+
+def fresh_pg_database(request: pytest.FixtureRequest) -> str:
+    """The URL of a new, migrated, empty database, dropped when the test ends."""
+    cluster: pg_cluster.Cluster = request.getfixturevalue("postgres")
+    name = "t_" + uuid.uuid4().hex[:16]
+    with psycopg.connect(cluster.url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    request.addfinalizer(lambda: cluster.drop_database(name))
+    return cluster.url(name)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> Settings:
+    url = fresh_pg_database(request) if engine == "postgresql" else ""
+    return Settings(
+        db_path=tmp_path / "waypoint.sqlite3", database_url=url, guides_dir=PROJECT_DIR / "guides"
+    )
 
 
 @pytest.fixture
@@ -89,6 +133,18 @@ def use_session(client: AsyncTestClient[Litestar], cookie: str | None) -> None:
     client.cookies.clear()
     if cookie:
         client.cookies.set("waypoint_session", cookie, domain="testserver.local")
+
+
+def rows_left(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
+    """Run one query straight on the test's database, whichever engine it is."""
+    if settings.database_url:
+        with psycopg.connect(settings.database_url) as pg:
+            return pg.execute(sql).fetchall()
+    conn = sqlite3.connect(settings.db_path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
 
 
 def empty_journal(db_path: Path) -> None:

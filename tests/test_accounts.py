@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.conftest import ENTRY, PASSWORD, new_id, register, use_session
+from tests.conftest import ENTRY, PASSWORD, new_id, register, rows_left, use_session
+
+BOTH_ENGINES = True
 
 Client = AsyncTestClient[Litestar]
 
@@ -157,25 +157,23 @@ async def test_delete_account_removes_every_row(
     gone = await alice.request("DELETE", "/api/account", json={"password": PASSWORD})
     assert gone.status_code == 204
     assert (await alice.get("/api/account")).status_code == 401
-    conn = sqlite3.connect(settings.db_path)
-    try:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%user_id%'"
-            )
-        ]
-        assert {"sessions", "records", "shares"} <= set(tables)
-        for table in tables:
-            alice_rows = conn.execute(
-                f"SELECT COUNT(*) FROM {table} WHERE user_id NOT IN "  # noqa: S608
-                "(SELECT id FROM users)"
-            ).fetchone()[0]
-            assert alice_rows == 0, table
-        assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 1
-        assert conn.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 1
-    finally:
-        conn.close()
+    if settings.database_url:
+        listing = (
+            "SELECT table_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND column_name = 'user_id'"
+        )
+    else:
+        listing = "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%user_id%'"
+    tables = [r[0] for r in rows_left(settings, listing)]
+    assert {"sessions", "records", "shares"} <= set(tables)
+    for table in tables:
+        left = rows_left(
+            settings,
+            f"SELECT COUNT(*) FROM {table} WHERE user_id NOT IN (SELECT id FROM users)",  # noqa: S608
+        )
+        assert left[0][0] == 0, table
+    assert rows_left(settings, "SELECT COUNT(*) FROM users")[0][0] == 1
+    assert rows_left(settings, "SELECT COUNT(*) FROM records")[0][0] == 1
 
 
 async def test_data_and_sessions_survive_a_restart(settings: Settings) -> None:

@@ -91,8 +91,8 @@ class AccountController(Controller):
     ) -> Response[Account]:
         # Counted apart from log-ins, so signing up never uses up a person's log-in attempts.
         keys = ("register-" + client_key(request), "register-user:" + data.username.lower())
-        app_state.login_limiter.check(*keys)
-        app_state.login_limiter.hit(*keys)
+        await app_state.login_limiter.check(*keys)
+        await app_state.login_limiter.hit(*keys)
         check_timezone(data.timezone)
         password_hash = await hash_password(data.password)
         agent = request.headers.get("user-agent", "")
@@ -194,10 +194,10 @@ class SessionController(Controller):
         app_state: NamedDependency[AppState],
     ) -> Response[Account]:
         keys = (client_key(request), "user:" + data.username.lower())
-        app_state.login_limiter.check(*keys)
+        await app_state.login_limiter.check(*keys)
         row = await app_state.db.read(users.account_row, data.username)
         if not await check_password(row[2] if row else None, data.password) or row is None:
-            app_state.login_limiter.hit(*keys)
+            await app_state.login_limiter.hit(*keys)
             raise NotAuthorizedException(WRONG_LOGIN)
         user_id, username, password_hash, display_name, timezone, baseline, created = row
         new_hash = await hash_password(data.password) if needs_rehash(password_hash) else None

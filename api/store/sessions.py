@@ -96,17 +96,21 @@ class SessionCache:
     also expire after ``CACHE_SECONDS`` as a safety net for changes made by another process.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keep_seconds: float = CACHE_SECONDS) -> None:
+        # 0 turns the cache off: with several processes, another one may have ended a session.
+        self.keep_seconds = keep_seconds
         self._rows: dict[bytes, tuple[float, tuple[Any, ...]]] = {}
         self._by_user: dict[int, set[bytes]] = {}
 
     def get(self, digest: bytes, now: float) -> tuple[Any, ...] | None:
         found = self._rows.get(digest)
-        if found is None or now - found[0] > CACHE_SECONDS:
+        if found is None or now - found[0] > self.keep_seconds or self.keep_seconds <= 0:
             return None
         return found[1]
 
     def put(self, digest: bytes, row: tuple[Any, ...], now: float) -> None:
+        if self.keep_seconds <= 0:
+            return
         if len(self._rows) > 100_000:
             self._rows.clear()
             self._by_user.clear()
