@@ -22,7 +22,7 @@ PASSWORD = "correct horse battery"
 
 
 ENGINES = ("sqlite", "postgresql")
-TEMPLATE = "waypoint_template"
+TEST_DATABASE = "waypoint_test"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -34,11 +34,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[pg_cluster.Cluster]:
-    """One throwaway PostgreSQL server for the session, with a template database that has the
-    migrations applied: each test gets a fresh copy of it (CREATE DATABASE ... TEMPLATE)."""
+    """One throwaway PostgreSQL server for the session, with one migrated database that every
+    test empties first (creating a database per test costs half a second)."""
     cluster = pg_cluster.start()
     try:
-        run_migrations(cluster.create_database(TEMPLATE))
+        run_migrations(cluster.create_database(TEST_DATABASE))
         yield cluster
     finally:
         cluster.stop()
@@ -49,19 +49,27 @@ def engine() -> str:
     return "sqlite"
 
 
-def fresh_pg_database(request: pytest.FixtureRequest) -> str:
-    """The URL of a new, migrated, empty database, dropped when the test ends."""
+def empty_pg_database(request: pytest.FixtureRequest) -> str:
+    """The URL of the migrated test database, every table emptied (the migrations' record and
+    the guide index, rebuilt at every start, stay)."""
     cluster: pg_cluster.Cluster = request.getfixturevalue("postgres")
-    name = "t_" + uuid.uuid4().hex[:16]
-    with psycopg.connect(cluster.url(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
-    request.addfinalizer(lambda: cluster.drop_database(name))
-    return cluster.url(name)
+    url = cluster.url(TEST_DATABASE)
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename NOT IN ('schema_migrations', 'guide_search')"
+            )
+        ]
+        for table in tables:  # DELETE: ten times faster than TRUNCATE on tables this small
+            conn.execute(f"DELETE FROM {table}")  # noqa: S608 (names from the catalogue)
+    return url
 
 
 @pytest.fixture
 def settings(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> Settings:
-    url = fresh_pg_database(request) if engine == "postgresql" else ""
+    url = empty_pg_database(request) if engine == "postgresql" else ""
     return Settings(
         db_path=tmp_path / "waypoint.sqlite3", database_url=url, guides_dir=PROJECT_DIR / "guides"
     )
@@ -147,8 +155,13 @@ def rows_left(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
         conn.close()
 
 
-def empty_journal(db_path: Path) -> None:
+def empty_journal(where: Path | Settings) -> None:
     """Delete every record (accounts and sessions stay), between examples of a property test."""
+    if isinstance(where, Settings) and where.database_url:
+        with psycopg.connect(where.database_url) as pg:
+            pg.execute("DELETE FROM records")
+        return
+    db_path = where.db_path if isinstance(where, Settings) else where
     conn = sqlite3.connect(db_path, isolation_level=None)
     try:
         conn.execute("PRAGMA busy_timeout = 5000")

@@ -15,6 +15,8 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import ENTRY, PASSWORD, TREATMENT, new_id
 
+BOTH_ENGINES = True
+
 Client = AsyncTestClient[Litestar]
 CANARY = "CANARY-alice-private-7f3a"
 
