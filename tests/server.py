@@ -42,8 +42,10 @@ class ServerProcess:
         env: dict[str, str] | None = None,
         log_level: str = "WARNING",
         start_timeout: float = 30.0,
+        args: tuple[str, ...] = (),
     ) -> None:
         self.db_path = db_path
+        self.args = args  # more `serve` flags (--workers N)
         self.log_path = db_path.with_name(db_path.name + ".server.log")
         self.start_timeout = start_timeout
         # Only the settings this test chooses: no WAYPOINT_* variable leaks in from the caller.
@@ -61,6 +63,7 @@ class ServerProcess:
             raise ServerError("already running")
         self._log = self.log_path.open("a", encoding="utf-8")
         command = ["serve", "--host", "127.0.0.1", "--port", "0", "--db", str(self.db_path)]
+        command += self.args
         self.process = subprocess.Popen(
             [sys.executable, "-m", "api", *command],
             cwd=PROJECT_DIR,

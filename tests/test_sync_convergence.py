@@ -102,11 +102,10 @@ class Account:
 
 
 @pytest.fixture
-def app_settings(request: pytest.FixtureRequest) -> Settings:
+def app_settings(settings: Settings) -> Settings:
     """The conftest ``settings`` (SQLite or PostgreSQL), under a name that leaves Hypothesis'
-    ``settings`` alone."""
-    found: Settings = request.getfixturevalue("settings")
-    return found
+    ``settings`` alone in the tests."""
+    return settings
 
 
 @contextmanager
