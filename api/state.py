@@ -70,9 +70,10 @@ class AppState:
         self.session_cache = SessionCache(keep_seconds=0.0 if shared else CACHE_SECONDS)
         self.trends_cache = TrendsCache()
         database = (lambda: self.db) if shared else None
+        seconds = lambda: clock().timestamp()  # noqa: E731
         self.login_limiter = Limits(
-            settings.login_attempts, settings.login_window_seconds, database
+            settings.login_attempts, settings.login_window_seconds, database, seconds
         )
         self.share_limiter = Limits(
-            settings.share_attempts, settings.login_window_seconds, database
+            settings.share_attempts, settings.login_window_seconds, database, seconds
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,9 @@ from pypdf import PdfReader
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
-from tests.conftest import new_id
+from tests.conftest import empty_pg_database, new_id, rows_left
+
+BOTH_ENGINES = True
 
 Client = AsyncTestClient[Litestar]
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # 07:00 in New York, alice's zone
@@ -58,9 +59,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> Settings:
     return Settings(
         db_path=tmp_path / "waypoint.sqlite3",
+        database_url=empty_pg_database(request) if engine == "postgresql" else "",
         guides_dir=PROJECT_DIR / "guides",
         base_url=BASE_URL,
         share_attempts=ATTEMPTS,
@@ -169,8 +171,7 @@ async def test_a_new_link_shows_its_token_once_and_stores_only_its_hash(
     assert created["label"] == "For Mum"
     listing = (await alice.get("/api/shares")).text
     assert token not in listing and '"token"' not in listing and "url" not in listing
-    with sqlite3.connect(settings.db_path) as conn:
-        (row,) = conn.execute("SELECT * FROM shares").fetchall()
+    (row,) = rows_left(settings, "SELECT * FROM shares")
     assert hashlib.sha256(token.encode()).digest() in row
     assert not any(token in str(value) for value in row)
 

@@ -18,6 +18,8 @@ from api.domain.trends import (
     local_day,
 )
 
+BOTH_ENGINES = True
+
 NEW_YORK = ZoneInfo("America/New_York")
 DAY = timedelta(days=1)
 START = date(2026, 1, 1)
