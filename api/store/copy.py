@@ -18,13 +18,13 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import psycopg
 
-from api.store import engine
-from api.store.pg import connect, run_migrations
+from api.store import engine, records
+from api.store.pg import PgConnection, connect, run_migrations
 
 NOT_COPIED = ("guide_search", "schema_migrations")  # rebuilt or kept by each engine itself
 FIRST = ("users",)  # the tables others reference
@@ -115,7 +115,8 @@ def _write(
             raise CopyRefused(f"{name}: the copy read back differs from the source; nothing kept.")
         report.append((name, len(rows), expected))
     conn.execute("SELECT setval(pg_get_serial_sequence('users', 'id'), MAX(id)) FROM users")
-    conn.execute("UPDATE users SET change_seq = (SELECT COALESCE(MAX(seq), 0) FROM records)")
+    # Store functions are typed for sqlite3's connection; PgConnection stands in for it.
+    records.continue_numbering(cast(sqlite3.Connection, PgConnection(conn)))
     return report
 
 

@@ -90,6 +90,13 @@ def _next_seq(conn: sqlite3.Connection, user_id: int) -> int:
     return int(conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records").fetchone()[0])
 
 
+def continue_numbering(conn: sqlite3.Connection) -> None:
+    """After ``waypoint copy`` from SQLite (one sequence for everyone) to PostgreSQL (a counter
+    per user): every counter starts above every copied number, so a device's cursor from
+    before the move still lists exactly the changes made after it."""
+    conn.execute("UPDATE users SET change_seq = (SELECT COALESCE(MAX(seq), 0) FROM records)")
+
+
 def json_array(conn: sqlite3.Connection, select_data: str) -> str:
     """SQL for ONE JSON array of the ``data`` a subquery selects (with ``day``), by day."""
     # The subquery is this module's own SQL, never input.
