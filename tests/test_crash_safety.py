@@ -5,6 +5,8 @@ check-ins over HTTP and keep a ledger of every write the server acknowledged (a 
 The server is killed with SIGKILL at a random moment, restarted on the same file, and every
 acknowledged write must still be there with its content.
 
+The same rounds run on PostgreSQL (the server process is killed; PostgreSQL itself is not).
+
 SIGKILL loses the process but not the operating system's page cache, so these rounds prove that
 the server acknowledges a write only after its COMMIT, not that the COMMIT reached the disk;
 ``test_writes_are_committed_with_full_fsync`` covers the second half (``synchronous=FULL``).
@@ -25,11 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from api.settings import PROJECT_DIR
 from api.store.db import Database, migrations
-from tests.conftest import PASSWORD
+from tests.conftest import ENGINES, PASSWORD, empty_pg_database
 from tests.server import ServerProcess
 
 WRITERS = 8
@@ -166,14 +169,23 @@ async def check_through_api(client: httpx.AsyncClient, ledger: Ledger, ids: set[
             tasks.create_task(check(record_id))
 
 
-def check_database_file(path: Path, ledger: Ledger) -> None:
-    """Read the file directly: intact, and holding exactly what the ledger allows."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        rows = conn.execute("SELECT id, deleted, data FROM records WHERE kind = 'entry'").fetchall()
-    finally:
-        conn.close()
+def check_database_file(path: Path, ledger: Ledger, url: str = "") -> None:
+    """Read the file (or the PostgreSQL database at ``url``) directly: intact, and holding
+    exactly what the ledger allows."""
+    if url:  # PostgreSQL checks its own pages (checksums, WAL replay); we check the content
+        with psycopg.connect(url) as pg:
+            rows = pg.execute(
+                "SELECT id, deleted, data FROM records WHERE kind = 'entry'"
+            ).fetchall()
+    else:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            rows = conn.execute(
+                "SELECT id, deleted, data FROM records WHERE kind = 'entry'"
+            ).fetchall()
+        finally:
+            conn.close()
     stored = {
         record_id: DELETED if deleted else json.loads(data) for record_id, deleted, data in rows
     }
@@ -189,9 +201,13 @@ def check_database_file(path: Path, ledger: Ledger) -> None:
             ), f"check-in {record_id} holds {found}, expected one of {allowed}"
 
 
-async def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+async def test_acknowledged_writes_survive_sigkill(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+) -> None:
     db_path = tmp_path / "waypoint.sqlite3"
-    server = ServerProcess(db_path)
+    url = empty_pg_database(request) if engine == "postgresql" else ""
+    server = ServerProcess(db_path, env={"WAYPOINT_DATABASE_URL": url} if url else {})
     cookie = register_user(server.start())
     ledger = Ledger()
     acknowledged_per_round = []
@@ -211,10 +227,10 @@ async def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
             server.start()  # the same file, as an operator would after a crash
             async with session_client(server.url, cookie) as client:
                 await check_through_api(client, ledger, ledger.ids() - earlier_ids)
-            check_database_file(db_path, ledger)  # every round's writes, read from the file
+            check_database_file(db_path, ledger, url)  # every round's writes, read directly
     finally:
         server.stop()
-    check_database_file(db_path, ledger)
+    check_database_file(db_path, ledger, url)
     assert sum(acknowledged_per_round) > ROUNDS * WRITERS, acknowledged_per_round
 
 
