@@ -108,8 +108,8 @@ def serve_workers(settings: Settings) -> None:
         log_access=False,
         log_level=settings.log_level.lower(),  # type: ignore[arg-type]
     )
-    print(f"Starting {settings.workers} worker processes.", flush=True)
     print(f"Waypoint is running at {settings.public_url}/", flush=True)
+    print(f"Starting {settings.workers} worker processes.", flush=True)
     server.serve()
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench import crash, seed, webload
+from bench import crash, postgres, seed, webload
 from bench.servers import CLIENT_CORE, PYTHON, Server, copy_db, variants
 
 ROOT = Path(__file__).resolve().parent
@@ -47,7 +47,7 @@ class Options:
     scale_days: int = 365
     reseed: bool = False
     renice: int = -20
-    sections: tuple[str, ...] = ("main", "soak", "web", "servers", "crash", "scale")
+    sections: tuple[str, ...] = ("main", "soak", "web", "servers", "crash", "scale", "postgres")
     server_rounds: int = 3
     server_duration: float = 3.0
     out: Path = RESULTS / "latest.md"
@@ -813,6 +813,8 @@ class Bench:
             self.crash(seed_path, sessions)
         if "scale" in self.o.sections:
             self.scale()
+        if "postgres" in self.o.sections:
+            postgres.postgres(self, seed_path, sessions)
         text = self.report()
         self.o.out.parent.mkdir(parents=True, exist_ok=True)
         self.o.out.write_text(text, encoding="utf-8")
@@ -855,7 +857,7 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument(
         "--only",
         help="comma-separated sections: main, soak, web, servers, "
-        "crash, scale (soak and web run inside main)",
+        "crash, scale, postgres (soak and web run inside main)",
     )
     parser.add_argument("--skip", help="comma-separated sections to leave out")
     parser.add_argument("--rounds", type=int, help="measured rounds per figure (3; quick 1)")
