@@ -40,7 +40,8 @@ T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations_pg"
 MIGRATION_LOCK = 0x5741_5950  # "WAYP": the advisory lock key held while migrating
 RETRIES = 5
-READ_SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+# Reads: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY (one statement, no extra round trip).
+READ_SNAPSHOT = psycopg.IsolationLevel.REPEATABLE_READ
 RETRIED = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|(?<!:):([A-Za-z_]\w*)|%")
@@ -146,10 +147,11 @@ class _Worker:
         for attempt in range(RETRIES):
             if self.conn is None or self.conn.closed or self.conn.broken:
                 self.conn = connect(self.url)  # first use, or the server went away meanwhile
+            if self.conn.read_only != read_only:  # local: the next BEGIN carries the mode
+                self.conn.read_only = read_only
+                self.conn.isolation_level = READ_SNAPSHOT if read_only else None
             try:
                 with self.conn.transaction():
-                    if read_only:
-                        self.conn.execute(READ_SNAPSHOT)
                     return fn(PgConnection(self.conn), *args)
             except RETRIED:
                 if attempt == RETRIES - 1:
