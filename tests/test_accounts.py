@@ -186,3 +186,20 @@ async def test_data_and_sessions_survive_a_restart(settings: Settings) -> None:
         use_session(second, cookie)
         response = await second.get(f"/api/entries/{record_id}")
         assert response.status_code == 200 and response.json()["note"] == ENTRY["note"]
+
+
+async def test_text_with_a_nul_is_refused_naming_the_field(client: Client) -> None:
+    """PostgreSQL cannot store NUL in text: refused on both engines, never a 500."""
+    refused = await client.post(
+        "/api/account", json={"username": "nul", "password": PASSWORD, "display_name": "a\x00b"}
+    )
+    assert refused.status_code == 400 and refused.json()["extra"][0]["key"] == "display_name"
+    login = await client.post("/api/session", json={"username": "a\x00", "password": PASSWORD})
+    assert login.status_code == 400 and login.json()["extra"][0]["key"] == "username"
+    await register(client, "nul")
+    patched = await client.patch("/api/account", json={"display_name": "\x00"})
+    assert patched.status_code == 400 and "display_name" in patched.text
+    share = await client.post(
+        "/api/shares", json={"audience": "family", "include_schedule": True, "label": "x\x00"}
+    )
+    assert share.status_code == 400 and "label" in share.text

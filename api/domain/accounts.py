@@ -9,6 +9,10 @@ import msgspec
 
 from api.domain.errors import InvalidField
 
+# Text the account or a share link keeps as a database column: PostgreSQL cannot store NUL in
+# text (SQLite can), so it is refused on both engines alike, as a 400 naming the field.
+NO_NUL = r"^[^\x00]*$"
+
 
 class User(msgspec.Struct, frozen=True):
     """The logged-in account (or a share link's owner, with no session)."""

@@ -12,7 +12,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from api.domain.accounts import Account, User, account_of, check_timezone
+from api.domain.accounts import NO_NUL, Account, User, account_of, check_timezone
 from api.domain.errors import InvalidField, NotFound
 from api.domain.passwords import check_password, hash_password, needs_rehash
 from api.security import (
@@ -41,7 +41,7 @@ TimeZoneName = Annotated[
     str,
     msgspec.Meta(min_length=1, max_length=64, description="An IANA time zone, e.g. Europe/Paris"),
 ]
-DisplayName = Annotated[str, msgspec.Meta(max_length=80)]
+DisplayName = Annotated[str, msgspec.Meta(max_length=80, pattern=NO_NUL)]
 WRONG_LOGIN = "Wrong username or password."
 
 
@@ -53,7 +53,7 @@ class Register(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class LogIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    username: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=NO_NUL)]
     password: AnyPassword
 
 
