@@ -54,10 +54,7 @@ def serve(settings: Settings) -> None:
 
     from api.app import create_app
 
-    try:
-        shared = engine.is_postgres_url(engine.url_of(settings))
-    except engine.BadDatabaseUrl as exc:
-        raise SystemExit(str(exc)) from None
+    shared = _sqlite_path(engine.url_of(settings)) is None
     if settings.workers > 1 and not shared:
         raise SystemExit(ONE_WORKER_ON_SQLITE)
     if settings.port == 0:  # pick a free port so we can print the real address
@@ -115,13 +112,14 @@ def serve_workers(settings: Settings) -> None:
 
 def migrate(settings: Settings) -> None:
     url = engine.url_of(settings)
-    if engine.is_postgres_url(url):
+    path = _sqlite_path(url)
+    if path is None:
         from api.store.pg import run_migrations
 
         applied, version = run_migrations(url)
         print(f"Applied {', '.join(applied) or 'nothing'}; schema version {version}.")
         return
-    conn = sqlite3.connect(settings.db_path, isolation_level=None)
+    conn = sqlite3.connect(path, isolation_level=None)
     try:
         database.configure(conn)
         applied = database.migrate(conn)
@@ -144,12 +142,21 @@ PG_BACKUP = (
 
 def backup(settings: Settings, target: Path) -> int:
     url = engine.url_of(settings)
-    if engine.is_postgres_url(url):
+    path = _sqlite_path(url)
+    if path is None:
         print(PG_BACKUP.format(url=_without_password(url)), file=sys.stderr)
         return 2
-    database.backup(settings.db_path, target)
-    print(f"Backed up {settings.db_path} to {target}.")
+    database.backup(path, target)
+    print(f"Backed up {path} to {target}.")
     return 0
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """The file a sqlite:/// URL names, None for PostgreSQL; a bad URL ends the command."""
+    try:
+        return engine.sqlite_path(url)
+    except engine.BadDatabaseUrl as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def _without_password(url: str) -> str:

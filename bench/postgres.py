@@ -10,12 +10,15 @@ the machine's two cores, which is what a deployment of several processes does.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from api.store.copy import copy_database
+from api.store.sessions import insert_session
 from bench.servers import PYTHON, Server, copy_db
 from tests import pg_cluster
 
@@ -30,8 +33,33 @@ def _serve(workers: int) -> list[str]:
     return [*UNPINNED, *argv, "--workers", str(workers)]
 
 
+def with_writers(source: Path, target: Path, count: int = 32) -> list[str]:
+    """A copy of the seeded file with ``count`` more accounts, each with a session (made by the
+    store's own functions): one account per connection, as many people checking in at once."""
+    copy_db(source, target)
+    conn = sqlite3.connect(target, isolation_level=None)
+    secrets = []
+    try:
+        conn.execute("BEGIN")
+        for n in range(count):
+            (user_id,) = conn.execute(
+                "INSERT INTO users (username, password_hash, created_at) VALUES (?, 'x', ?) "
+                "RETURNING id",
+                (f"writer{n}", datetime.now(UTC).isoformat()),
+            ).fetchone()
+            secrets.append(insert_session(conn, user_id, "bench", time.time()))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return secrets
+
+
 def postgres(bench: Bench, seed_path: Path, sessions: dict[str, dict[str, Any]]) -> None:
     from bench.run import Row, fmt_ms, fmt_rps
+
+    seed_path_many = bench.work / "postgres-seed.sqlite3"
+    writers = with_writers(seed_path, seed_path_many)
+    seed_path = seed_path_many
 
     patient, writer = sessions["patient"]["secret"], sessions["writer"]["secret"]
     today = datetime.now(UTC).astimezone(ZoneInfo("America/New_York")).date()
@@ -45,6 +73,10 @@ def postgres(bench: Bench, seed_path: Path, sessions: dict[str, dict[str, Any]])
             [{"kind": "put_entry", "path": "/api/entries/", "days": put_days, "cookie": writer}],
             writer,
         ),
+        "entry `PUT`, 32 accounts (one per connection)": (
+            [{"kind": "put_entry", "path": "/api/entries/", "days": put_days}],
+            "",
+        ),
         "`GET /api/entries`, a month": ([{"path": f"/api/entries?{span(30)}"}], patient),
         "`GET /api/trends`, a year": ([{"path": f"/api/trends?{span(365)}"}], patient),
     }
@@ -54,7 +86,7 @@ def postgres(bench: Bench, seed_path: Path, sessions: dict[str, dict[str, Any]])
         copy_database(f"sqlite:///{seed_path}", url)
         bench.log(f"copied {seed_path.name} onto PostgreSQL at {cluster.url('bench')}")
         setups = [
-            ("SQLite, 1 process (pinned to one core)", None, {}),
+            ("SQLite, 1 process (pinned to one core)", None, {}),  # as in the main rows
             ("PostgreSQL, 1 worker", _serve(1), {"WAYPOINT_DATABASE_URL": url}),
             ("PostgreSQL, 2 workers", _serve(2), {"WAYPOINT_DATABASE_URL": url}),
         ]
@@ -77,7 +109,8 @@ def postgres(bench: Bench, seed_path: Path, sessions: dict[str, dict[str, Any]])
                     )
                 )
                 for load, (requests, cookie) in loads.items():
-                    got = bench.measure(server, requests, cookies=[cookie], label=f"{name}: {load}")
+                    cookies = [cookie] if cookie else writers
+                    got = bench.measure(server, requests, cookies=cookies, label=f"{name}: {load}")
                     errors = f", {got.errors} errors" if got.errors else ""
                     bench.add(
                         Row(
