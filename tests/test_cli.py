@@ -85,3 +85,9 @@ def test_migrate_and_backup_use_the_file_the_url_names(tmp_path: Path) -> None:
     assert (tmp_path / "named.sqlite3").exists()
     assert cli.main(["backup", str(tmp_path / "copy.sqlite3"), "--database-url", url]) == 0
     assert (tmp_path / "copy.sqlite3").exists()
+
+
+def test_pool_size_and_workers_must_be_positive() -> None:
+    for name in ("DB_POOL_SIZE", "WORKERS"):
+        with pytest.raises(SystemExit, match=name.lower()):
+            from_env({f"WAYPOINT_{name}": "0"})
