@@ -153,9 +153,12 @@ class _Worker:
             try:
                 with self.conn.transaction():
                     return fn(PgConnection(self.conn), *args)
-            except RETRIED:
+            except RETRIED:  # nothing of it was committed: safe to run again
                 if attempt == RETRIES - 1:
                     raise
+            # A lost connection is not retried: a COMMIT cut off midway may have landed, and
+            # running the write again could apply it twice. The caller gets the error; the next
+            # call reconnects.
         raise AssertionError("unreachable")
 
     def close(self) -> None:
@@ -164,7 +167,7 @@ class _Worker:
 
 
 class PgDatabase(Database):
-    """Open with ``await PgDatabase.open(url, pool_size)``; close with ``await db.close()``.
+    """Open with ``await PgDatabase.open_url(url, pool_size)``; close with ``await db.close()``.
 
     A subclass of the SQLite ``Database`` only so that every ``db: Database`` in the store (and
     in branches not yet merged) accepts either engine; it shares none of its machinery.
