@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,3 +123,42 @@ def test_serve_refuses_several_workers_on_sqlite(tmp_path: Path) -> None:
     assert refused.returncode != 0
     assert ONE_WORKER_ON_SQLITE in refused.stderr
     assert not settings.db_path.exists()
+
+
+def test_the_feed_skips_nothing_while_both_processes_take_writes(
+    two_servers: tuple[str, str],
+) -> None:
+    a, b = two_servers
+    created = httpx.post(f"{a}/api/account", json={"username": "dee", "password": PASSWORD})
+    session = cookie_of(created)
+    written = [str(uuid.uuid4()) for _ in range(40)]
+    finished = threading.Event()
+
+    def write(server: str, ids: list[str]) -> None:
+        with httpx.Client(headers=session) as client:
+            for record_id in ids:
+                put = client.put(f"{server}/api/entries/{record_id}", json=ENTRY)
+                assert put.status_code == 201, put.text
+
+    writers = [
+        threading.Thread(target=write, args=(server, written[n::4]))
+        for n, server in enumerate([a, b, a, b])
+    ]
+    for each in writers:
+        each.start()
+    seen: list[str] = []
+    cursor, pages = 0, 0
+    with httpx.Client(headers=session) as reader:
+        while True:
+            done = finished.is_set()  # before the page: the last page sees every write
+            page = reader.get(f"{b}/api/changes", params={"since": cursor, "limit": 3}).json()
+            seen += [change["id"] for change in page["changes"]]
+            cursor, pages = page["next"], pages + 1
+            if done and not page["more"]:
+                break
+            if not any(each.is_alive() for each in writers):
+                finished.set()
+    for each in writers:
+        each.join()
+    assert sorted(seen) == sorted(written)  # every write seen once, none skipped
+    assert pages > len(written) // 3  # paged while the writes landed
