@@ -47,7 +47,7 @@ from api.security import (
 )
 from api.settings import Settings
 from api.state import AppState, Clock, utc_now
-from api.store.db import Database
+from api.store.engine import open_database
 from api.store.guide_search import index_library
 from api.store.secrets import server_secret
 
@@ -74,7 +74,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         library = load_guides(settings.guides_dir)  # a broken guide stops start-up
-        app_state.db = await Database.open(settings.db_path)
+        app_state.db = await open_database(settings)
         app_state.pusher = Pusher(
             load_vapid(vapid_path(settings.db_path, settings.vapid_file)), settings.vapid_subject
         )

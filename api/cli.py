@@ -1,27 +1,40 @@
-"""The ``waypoint`` command: serve (the default), demo, backup, migrate, guides check."""
+"""The ``waypoint`` command: serve (the default), demo, backup, migrate, copy, guides check."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import socket
 import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 
-from api.settings import Settings, from_env
+from api.settings import Settings, _decode_path, from_env
 from api.store import db as database
+from api.store import engine
+
+SETTINGS_VARIABLE = "WAYPOINT_WORKER_SETTINGS"
+ONE_WORKER_ON_SQLITE = (
+    "--workers above 1 needs PostgreSQL: a SQLite file has one writer, and on SQLite the "
+    "log-in limits and the session cache live in one process's memory. Set "
+    "WAYPOINT_DATABASE_URL=postgresql://... (README: Running on PostgreSQL), or serve with one "
+    "worker."
+)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     return from_env(
         db_path=getattr(args, "db", None),
+        database_url=getattr(args, "database_url", None),
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
+        workers=getattr(args, "workers", None),
     )
 
 
@@ -46,6 +59,15 @@ def claim_port(host: str, port: int) -> int:
     return int(chosen)
 
 
+def worker_app() -> Any:
+    """The app of one granian worker process (``--workers N``): the settings the ``serve``
+    command resolved, handed over in one environment variable."""
+    from api.app import create_app
+
+    raw = os.environ[SETTINGS_VARIABLE]
+    return create_app(msgspec.json.decode(raw, type=Settings, dec_hook=_decode_path))
+
+
 def serve(settings: Settings) -> None:
     import uvloop
     from granian.constants import Interfaces
@@ -53,7 +75,13 @@ def serve(settings: Settings) -> None:
 
     from api.app import create_app
 
+    shared = _sqlite_path(engine.url_of(settings)) is None
+    if settings.workers > 1 and not shared:
+        raise SystemExit(ONE_WORKER_ON_SQLITE)
     settings = msgspec.structs.replace(settings, port=claim_port(settings.host, settings.port))
+    if settings.workers > 1:
+        serve_workers(settings)
+        return
     app = create_app(settings)
     server = Server(
         app,
@@ -76,8 +104,39 @@ def serve(settings: Settings) -> None:
     uvloop.run(run())
 
 
+def serve_workers(settings: Settings) -> None:
+    """Several granian worker processes on one port, each with its own app and connections."""
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    os.environ[SETTINGS_VARIABLE] = msgspec.json.encode(settings, enc_hook=str).decode()
+    server = Granian(
+        "api.cli:worker_app",
+        factory=True,
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=settings.workers,
+        loop=Loops.uvloop,
+        backlog=2048,
+        log_access=False,
+        log_level=settings.log_level.lower(),  # type: ignore[arg-type]
+    )
+    print(f"Waypoint is running at {settings.public_url}/", flush=True)
+    print(f"Starting {settings.workers} worker processes.", flush=True)
+    server.serve()
+
+
 def migrate(settings: Settings) -> None:
-    conn = sqlite3.connect(settings.db_path, isolation_level=None)
+    url = engine.url_of(settings)
+    path = _sqlite_path(url)
+    if path is None:
+        from api.store.pg import run_migrations
+
+        applied, version = run_migrations(url)
+        print(f"Applied {', '.join(applied) or 'nothing'}; schema version {version}.")
+        return
+    conn = sqlite3.connect(path, isolation_level=None)
     try:
         database.configure(conn)
         applied = database.migrate(conn)
@@ -87,9 +146,57 @@ def migrate(settings: Settings) -> None:
     print(f"Applied {', '.join(applied) or 'nothing'}; schema version {version}.")
 
 
-def backup(settings: Settings, target: Path) -> None:
-    database.backup(settings.db_path, target)
-    print(f"Backed up {settings.db_path} to {target}.")
+PG_BACKUP = (
+    "This deployment runs on PostgreSQL: back it up with PostgreSQL's own tools, not this "
+    "command. A consistent dump of the live database:\n"
+    "  pg_dump --format=custom --file=waypoint.dump '{url}'\n"
+    "restored into an empty database with:\n"
+    "  pg_restore --dbname='postgresql://.../waypoint_restored' waypoint.dump\n"
+    "For point-in-time recovery, use continuous archiving (pg_basebackup + WAL archiving) or "
+    "your provider's managed backups."
+)
+
+
+def backup(settings: Settings, target: Path) -> int:
+    url = engine.url_of(settings)
+    path = _sqlite_path(url)
+    if path is None:
+        print(PG_BACKUP.format(url=_without_password(url)), file=sys.stderr)
+        return 2
+    database.backup(path, target)
+    print(f"Backed up {path} to {target}.")
+    return 0
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """The file a sqlite:/// URL names, None for PostgreSQL; a bad URL ends the command."""
+    try:
+        return engine.sqlite_path(url)
+    except engine.BadDatabaseUrl as exc:
+        raise SystemExit(str(exc)) from None
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}@{host}" + (f":{parts.port}" if parts.port else "")
+    return parts._replace(netloc=netloc).geturl()
+
+
+def copy(source: str, target: str) -> int:
+    from api.store.copy import CopyRefused, copy_database
+
+    try:
+        report = copy_database(source, target)
+    except (CopyRefused, engine.BadDatabaseUrl) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for table, rows, checksum in report:
+        print(f"{table}: {rows} rows, checksum {checksum} (matches)")
+    print(f"Copied {_without_password(source)} to {_without_password(target)}.")
+    return 0
 
 
 def demo(settings: Settings) -> None:
@@ -130,15 +237,26 @@ def parser() -> argparse.ArgumentParser:
 
     def with_db(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
         sub.add_argument("--db", type=Path, help="SQLite file (WAYPOINT_DB_PATH)")
+        sub.add_argument(
+            "--database-url", help="sqlite:///file or postgresql://... (WAYPOINT_DATABASE_URL)"
+        )
         return sub
 
     serve_cmd = with_db(commands.add_parser("serve", help="run the server (default)"))
     serve_cmd.add_argument("--host", help="address to listen on (WAYPOINT_HOST)")
     serve_cmd.add_argument("--port", type=int, help="port; 0 picks a free one (WAYPOINT_PORT)")
+    serve_cmd.add_argument(
+        "--workers", type=int, help="server processes; above 1 needs PostgreSQL (WAYPOINT_WORKERS)"
+    )
     with_db(commands.add_parser("demo", help="create the demo account with ~120 days of data"))
     backup_cmd = with_db(commands.add_parser("backup", help="consistent copy of a live database"))
     backup_cmd.add_argument("target", type=Path)
     with_db(commands.add_parser("migrate", help="apply schema migrations"))
+    copy_cmd = commands.add_parser(
+        "copy", help="copy every table into an empty database (SQLite to PostgreSQL)"
+    )
+    copy_cmd.add_argument("--from", dest="source", required=True, help="sqlite:///file")
+    copy_cmd.add_argument("--to", dest="target", required=True, help="postgresql://...")
     guides_cmd = commands.add_parser("guides", help="guide content")
     guides_cmd.add_argument("action", choices=["check"])
     return top
@@ -153,7 +271,9 @@ def main(argv: list[str] | None = None) -> Any:
         case "demo":
             demo(settings)
         case "backup":
-            backup(settings, args.target)
+            return backup(settings, args.target)
+        case "copy":
+            return copy(args.source, args.target)
         case "migrate":
             migrate(settings)
         case "guides":

@@ -33,7 +33,7 @@ from api.domain.kinds import (
 )
 from api.settings import Settings
 from api.store import records
-from api.store.db import Database
+from api.store.engine import open_database
 
 USERNAME = "demo"
 PASSWORD = "demo-password"  # noqa: S105  (the demo account is public on purpose)
@@ -172,9 +172,9 @@ def build(today: date, seed: int = 7) -> tuple[list[Any], list[Any], list[Any]]:
 def _replace_demo(conn: sqlite3.Connection, password_hash: str, today: date) -> None:
     conn.execute("DELETE FROM users WHERE username = ?", (USERNAME,))
     now = datetime.now(UTC)
-    conn.execute(
+    user_id = conn.execute(
         "INSERT INTO users (username, password_hash, display_name, timezone, created_at, "
-        "clinic_phone, patient_reference) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "clinic_phone, patient_reference) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             USERNAME,
             password_hash,
@@ -184,8 +184,7 @@ def _replace_demo(conn: sqlite3.Connection, password_hash: str, today: date) -> 
             CLINIC_PHONE,
             PATIENT_REFERENCE,
         ),
-    )
-    user_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+    ).fetchone()[0]
     entries, treatments, assessments = build(today)
     for kind, bodies in ((ENTRY, entries), (TREATMENT, treatments), (ASSESSMENT, assessments)):
         for number, body in enumerate(bodies):
@@ -206,7 +205,7 @@ def _replace_demo(conn: sqlite3.Connection, password_hash: str, today: date) -> 
 
 async def create_demo(settings: Settings) -> tuple[str, str]:
     """(Re)create the demo account, so its dates always end today."""
-    db = await Database.open(settings.db_path)
+    db = await open_database(settings)
     try:
         today = datetime.now(ZoneInfo(TIMEZONE)).date()
         await db.write(_replace_demo, PasswordHasher().hash(PASSWORD), today)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -20,6 +20,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Every setting of a deployment. Each one is listed in the README's configuration table."""
 
     db_path: Path = Path("waypoint.sqlite3")
+    # sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:port/db;
+    # empty means the SQLite file at db_path.
+    database_url: str = ""
+    # PostgreSQL connections each server process keeps open (reads and writes share them).
+    db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 10
+    # Server processes (granian workers); more than 1 needs PostgreSQL.
+    workers: Annotated[int, msgspec.Meta(ge=1, le=256)] = 1
     host: str = "127.0.0.1"
     port: int = 8000
     # The address people use to reach the server; share links are built on it.

@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 
 from api.domain.crisis import Crisis
 from api.domain.guides.format import Library
-from api.domain.ratelimit import RateLimiter
 from api.domain.trends import Trends
 from api.push import Pusher, Scheduler
 from api.settings import Settings
 from api.store.db import Database
-from api.store.sessions import SessionCache
+from api.store.engine import is_postgres_url, url_of
+from api.store.ratelimits import Limits
+from api.store.sessions import CACHE_SECONDS, SessionCache
 
 Clock = Callable[[], datetime]
 TRENDS_CACHE_SIZE = 256
@@ -68,11 +69,24 @@ class AppState:
         self.settings = settings
         self.clock = clock
         self.crisis = crisis
-        self.session_cache = SessionCache()
+        # Several processes on PostgreSQL: what one of them ends (a log-out) must end in all, so
+        # sessions are looked up every time and the limits are counted in the database.
+        shared = is_postgres_url(url_of(settings))
+        self.session_cache = SessionCache(keep_seconds=0.0 if shared else CACHE_SECONDS)
         self.trends_cache = TrendsCache()
-        self.login_limiter = RateLimiter(settings.login_attempts, settings.login_window_seconds)
-        self.share_limiter = RateLimiter(settings.share_attempts, settings.login_window_seconds)
-        self.device_limiter = RateLimiter(settings.device_attempts, settings.login_window_seconds)
+        database = (lambda: self.db) if shared else None
+        seconds = lambda: clock().timestamp()  # noqa: E731
+        self.login_limiter = Limits(
+            settings.login_attempts, settings.login_window_seconds, database, seconds
+        )
+        self.share_limiter = Limits(
+            settings.share_attempts, settings.login_window_seconds, database, seconds
+        )
+        self.device_limiter = Limits(
+            settings.device_attempts, settings.login_window_seconds, database, seconds
+        )
         # Wrong current passwords on password change and account deletion, per session and
         # per account.
-        self.recheck_limiter = RateLimiter(settings.device_attempts, settings.login_window_seconds)
+        self.recheck_limiter = Limits(
+            settings.device_attempts, settings.login_window_seconds, database, seconds
+        )

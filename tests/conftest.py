@@ -1,11 +1,13 @@
-"""Shared fixtures: a real SQLite file per test, the real app, real HTTP through AsyncTestClient.
+"""Shared fixtures: a real database per test (a SQLite file, or the session's PostgreSQL), the
+real app, real HTTP through AsyncTestClient.
 
-Fixtures only; the helper functions and sample records live in ``tests/helpers.py``.
+Fixtures (and pytest hooks) only; the helper functions and sample records live in
+``tests/helpers.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,12 +16,41 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
-from tests.helpers import register
+from api.store.pg import run_migrations
+from tests import pg_cluster
+from tests.helpers import ENGINES, TEST_DATABASE, empty_pg_database, register
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module that sets ``BOTH_ENGINES = True`` runs each of its app tests on SQLite and on
+    PostgreSQL; the others run on SQLite only (the ``engine`` fixture's default)."""
+    if "engine" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_ENGINES", False):
+        metafunc.parametrize("engine", ENGINES)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pg_cluster.Cluster]:
+    """One throwaway PostgreSQL server for the session, with one migrated database that every
+    test empties first (creating a database per test costs half a second)."""
+    cluster = pg_cluster.start()
+    try:
+        run_migrations(cluster.create_database(TEST_DATABASE))
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(db_path=tmp_path / "waypoint.sqlite3", guides_dir=PROJECT_DIR / "guides")
+def engine() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> Settings:
+    url = empty_pg_database(request.getfixturevalue("postgres")) if engine == "postgresql" else ""
+    return Settings(
+        db_path=tmp_path / "waypoint.sqlite3", database_url=url, guides_dir=PROJECT_DIR / "guides"
+    )
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 
 from tests.server import ServerError, ServerProcess
 
@@ -173,14 +174,24 @@ async def check_through_api(client: httpx.AsyncClient, ledger: Ledger, ids: set[
     return problems
 
 
-def check_database_file(path: Path, ledger: Ledger) -> list[str]:
-    """Read the file directly: what is not intact, or not what the ledger allows."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        integrity = conn.execute("PRAGMA integrity_check").fetchall()
-        rows = conn.execute("SELECT id, deleted, data FROM records WHERE kind = 'entry'").fetchall()
-    finally:
-        conn.close()
+def check_database_file(path: Path, ledger: Ledger, url: str = "") -> list[str]:
+    """Read the file (or the PostgreSQL database at ``url``) directly: what is not intact, or
+    not what the ledger allows. PostgreSQL checks its own pages (WAL replay); we check content."""
+    query = "SELECT id, deleted, data FROM records WHERE kind = 'entry'"
+    integrity: list[Any] = [("ok",)]
+    rows: list[tuple[Any, ...]]
+    if url:
+        with psycopg.connect(url) as pg:
+            rows = [
+                (r[0], r[1], bytes(r[2]) if r[2] is not None else None) for r in pg.execute(query)
+            ]
+    else:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            integrity = conn.execute("PRAGMA integrity_check").fetchall()
+            rows = conn.execute(query).fetchall()
+        finally:
+            conn.close()
     problems = [] if integrity == [("ok",)] else [f"integrity_check: {integrity}"]
     stored = {
         record_id: DELETED if deleted else json.loads(data) for record_id, deleted, data in rows
@@ -209,6 +220,7 @@ async def crash_rounds(
     writers: int = 8,
     kill_after: tuple[float, float] = (0.05, 0.6),
     progress: Callable[[str], None] | None = None,
+    database_url: str = "",
 ) -> CrashReport:
     """Crash a running server under writes, ``rounds`` times; it is left running at the end.
 
@@ -239,7 +251,7 @@ async def crash_rounds(
         server.start()
         async with session_client(server.url, cookie, writers * 2) as client:
             report.problems += await check_through_api(client, ledger, ledger.ids() - earlier_ids)
-        report.problems += check_database_file(server.db_path, ledger)
+        report.problems += check_database_file(server.db_path, ledger, database_url)
         if progress is not None:
             progress(
                 f"crash round {number + 1}/{rounds}: {ledger.acknowledged_writes} acknowledged"

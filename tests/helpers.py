@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import psycopg
 from litestar import Litestar
 from litestar.enums import HttpMethod
 from litestar.routes import HTTPRoute
@@ -23,6 +24,8 @@ from litestar.testing import AsyncTestClient
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from api.domain.trends import AssessmentPoint, EntryPoint, TreatmentPoint, Trends, compute_trends
+from api.settings import Settings
+from tests import pg_cluster
 
 PASSWORD = "correct horse battery"
 
@@ -60,14 +63,52 @@ def use_session(client: AsyncTestClient[Litestar], cookie: str | None) -> None:
         client.cookies.set("waypoint_session", cookie, domain="testserver.local")
 
 
-def empty_journal(db_path: Path) -> None:
+def empty_journal(where: Path | Settings) -> None:
     """Delete every record (accounts and sessions stay), between examples of a property test."""
+    if isinstance(where, Settings) and where.database_url:
+        with psycopg.connect(where.database_url) as pg:
+            pg.execute("DELETE FROM records")
+        return
+    db_path = where.db_path if isinstance(where, Settings) else where
     conn = sqlite3.connect(db_path, isolation_level=None)
     try:
         conn.execute("PRAGMA busy_timeout = 5000")
         conn.execute("DELETE FROM records")
     finally:
         conn.close()
+
+
+def rows_left(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
+    """Run one query straight on the test's database, whichever engine it is."""
+    if settings.database_url:
+        with psycopg.connect(settings.database_url) as pg:
+            return pg.execute(sql).fetchall()
+    conn = sqlite3.connect(settings.db_path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+TEST_DATABASE = "waypoint_test"
+ENGINES = ("sqlite", "postgresql")
+
+
+def empty_pg_database(cluster: pg_cluster.Cluster) -> str:
+    """The URL of the session's migrated test database, every table emptied (the migrations'
+    record and the guide index, rebuilt at every start, stay)."""
+    url = cluster.url(TEST_DATABASE)
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename NOT IN ('schema_migrations', 'guide_search')"
+            )
+        ]
+        for table in tables:  # DELETE: ten times faster than TRUNCATE on tables this small
+            conn.execute(f"DELETE FROM {table}")  # noqa: S608 (names from the catalogue)
+    return url
 
 
 # --- the route table ---------------------------------------------------------------------------

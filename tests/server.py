@@ -50,6 +50,7 @@ class ServerProcess:
         log_path: Path | None = None,
         command_prefix: Sequence[str] = (),
         listen_port: int = 0,
+        args: tuple[str, ...] = (),
     ) -> None:
         """``command_prefix`` runs the server under another command that execs it (bench pins
         it to a core with ``taskset -c 0``), so the process id is still the server's.
@@ -59,6 +60,7 @@ class ServerProcess:
         self.log_path = log_path or db_path.with_name(db_path.name + ".server.log")
         self.command_prefix = list(command_prefix)
         self.listen_port = listen_port
+        self.args = args  # more `serve` flags (--workers N)
         self.start_timeout = start_timeout
         # Only the settings this test chooses: no WAYPOINT_* variable leaks in from the caller.
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("WAYPOINT_")}
@@ -76,6 +78,7 @@ class ServerProcess:
         self._log = self.log_path.open("a", encoding="utf-8")
         port = str(self.listen_port)
         command = ["serve", "--host", "127.0.0.1", "--port", port, "--db", str(self.db_path)]
+        command += self.args
         self.process = subprocess.Popen(
             [*self.command_prefix, sys.executable, "-m", "api", *command],
             cwd=PROJECT_DIR,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.helpers import ENTRY, PASSWORD, new_id, register, use_session
+from tests.helpers import ENTRY, PASSWORD, new_id, register, rows_left, use_session
+
+BOTH_ENGINES = True
 
 Client = AsyncTestClient[Litestar]
 
@@ -172,25 +172,23 @@ async def test_delete_account_removes_every_row(
     gone = await alice.request("DELETE", "/api/account", json={"password": PASSWORD})
     assert gone.status_code == 204
     assert (await alice.get("/api/account")).status_code == 401
-    conn = sqlite3.connect(settings.db_path)
-    try:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%user_id%'"
-            )
-        ]
-        assert {"sessions", "records", "shares"} <= set(tables)
-        for table in tables:
-            alice_rows = conn.execute(
-                f"SELECT COUNT(*) FROM {table} WHERE user_id NOT IN "  # noqa: S608
-                "(SELECT id FROM users)"
-            ).fetchone()[0]
-            assert alice_rows == 0, table
-        assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 1
-        assert conn.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 1
-    finally:
-        conn.close()
+    if settings.database_url:
+        listing = (
+            "SELECT table_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND column_name = 'user_id'"
+        )
+    else:
+        listing = "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%user_id%'"
+    tables = [r[0] for r in rows_left(settings, listing)]
+    assert {"sessions", "records", "shares"} <= set(tables)
+    for table in tables:
+        left = rows_left(
+            settings,
+            f"SELECT COUNT(*) FROM {table} WHERE user_id NOT IN (SELECT id FROM users)",  # noqa: S608
+        )
+        assert left[0][0] == 0, table
+    assert rows_left(settings, "SELECT COUNT(*) FROM users")[0][0] == 1
+    assert rows_left(settings, "SELECT COUNT(*) FROM records")[0][0] == 1
 
 
 async def test_data_and_sessions_survive_a_restart(settings: Settings) -> None:
@@ -203,4 +201,25 @@ async def test_data_and_sessions_survive_a_restart(settings: Settings) -> None:
         use_session(second, cookie)
         response = await second.get(f"/api/entries/{record_id}")
         assert response.status_code == 200
-        assert response.json()["note"] == ENTRY["note"]
+    assert response.json()["note"] == ENTRY["note"]
+
+
+async def test_text_with_a_nul_is_refused_naming_the_field(client: Client) -> None:
+    """PostgreSQL cannot store NUL in text: refused on both engines, never a 500."""
+    refused = await client.post(
+        "/api/account", json={"username": "nul", "password": PASSWORD, "display_name": "a\x00b"}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["extra"][0]["key"] == "display_name"
+    login = await client.post("/api/session", json={"username": "a\x00", "password": PASSWORD})
+    assert login.status_code == 400
+    assert login.json()["extra"][0]["key"] == "username"
+    await register(client, "nul")
+    patched = await client.patch("/api/account", json={"display_name": "\x00"})
+    assert patched.status_code == 400
+    assert "display_name" in patched.text
+    share = await client.post(
+        "/api/shares", json={"audience": "family", "include_schedule": True, "label": "x\x00"}
+    )
+    assert share.status_code == 400
+    assert "label" in share.text

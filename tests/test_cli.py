@@ -9,6 +9,7 @@ import pytest
 
 from api import cli
 from api.settings import Settings, from_env
+from api.store import engine
 from api.store.db import migrations
 
 
@@ -61,3 +62,37 @@ def test_migrate_demo_and_backup(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_guides_check_passes_on_the_repository(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.check_guides(Settings()) == 0
     assert "guides" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///waypoint.sqlite3", Path("waypoint.sqlite3")),
+        ("sqlite:////data/w.sqlite3", Path("/data/w.sqlite3")),
+        ("postgresql://clinic@db:5432/waypoint", None),
+        ("postgres://clinic@db/waypoint", None),
+    ],
+)
+def test_database_url_names_a_file_or_a_server(url: str, expected: Path | None) -> None:
+    assert engine.sqlite_path(url) == expected
+
+
+def test_database_url_defaults_to_the_sqlite_file_and_refuses_other_schemes() -> None:
+    assert engine.url_of(from_env({"WAYPOINT_DB_PATH": "/d/w.sqlite3"})) == "sqlite:////d/w.sqlite3"
+    for bad in ("mysql://x/y", "sqlite:///", "waypoint.sqlite3"):
+        with pytest.raises(engine.BadDatabaseUrl, match="database_url"):
+            engine.sqlite_path(bad)
+
+
+def test_migrate_and_backup_use_the_file_the_url_names(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'named.sqlite3'}"
+    assert cli.main(["migrate", "--database-url", url]) == 0
+    assert (tmp_path / "named.sqlite3").exists()
+    assert cli.main(["backup", str(tmp_path / "copy.sqlite3"), "--database-url", url]) == 0
+    assert (tmp_path / "copy.sqlite3").exists()
+
+
+def test_pool_size_and_workers_must_be_positive() -> None:
+    for name in ("DB_POOL_SIZE", "WORKERS"):
+        with pytest.raises(SystemExit, match=name.lower()):
+            from_env({f"WAYPOINT_{name}": "0"})

@@ -6,6 +6,8 @@ The server is killed with SIGKILL at a random moment, restarted on the same file
 acknowledged write must still be there with its content (the harness, ``tests/crash.py``, is
 the one ``python -m bench`` runs for its 50 crash rounds).
 
+The same rounds run on PostgreSQL (the server process is killed; PostgreSQL itself is not).
+
 SIGKILL loses the process but not the operating system's page cache, so these rounds prove that
 the server acknowledges a write only after its COMMIT, not that the COMMIT reached the disk;
 ``test_writes_are_committed_with_full_fsync`` covers the second half (``synchronous=FULL``).
@@ -35,7 +37,7 @@ from tests.crash import (
     session_client,
     write_until_stopped,
 )
-from tests.helpers import PASSWORD
+from tests.helpers import ENGINES, PASSWORD, empty_pg_database
 from tests.server import ServerProcess
 
 ROUNDS = 10
@@ -44,17 +46,21 @@ WRITERS = 8
 pytestmark = pytest.mark.slow
 
 
-async def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+async def test_acknowledged_writes_survive_sigkill(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+) -> None:
     db_path = tmp_path / "waypoint.sqlite3"
-    server = ServerProcess(db_path)
+    url = empty_pg_database(request.getfixturevalue("postgres")) if engine == "postgresql" else ""
+    server = ServerProcess(db_path, env={"WAYPOINT_DATABASE_URL": url} if url else {})
     cookie = register_user(server.start(), "crash-test", PASSWORD)
     try:
-        report = await crash_rounds(server, cookie, ROUNDS, writers=WRITERS)
+        report = await crash_rounds(server, cookie, ROUNDS, writers=WRITERS, database_url=url)
     finally:
         server.stop()
     assert report.problems == []
     assert report.rounds == ROUNDS
-    assert check_database_file(db_path, report.ledger) == []  # and after a normal shutdown
+    assert check_database_file(db_path, report.ledger, url) == []  # and after a normal shutdown
     assert sum(report.new_checkins_per_round) > ROUNDS * WRITERS, report.new_checkins_per_round
 
 

@@ -18,6 +18,8 @@ from api.domain import csv_export, fhir
 from api.settings import Settings
 from tests.helpers import new_id, register
 
+BOTH_ENGINES = True
+
 Client = AsyncTestClient[Litestar]
 NOW = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)
 PHQ9 = {

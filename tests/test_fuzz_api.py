@@ -43,7 +43,7 @@ from schemathesis.python import asgi
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
-from tests.helpers import PASSWORD, PUBLIC_ROUTES, empty_journal
+from tests.helpers import ENGINES, PASSWORD, PUBLIC_ROUTES, empty_journal, empty_pg_database
 
 pytestmark = pytest.mark.slow
 Case = schemathesis.Case[Any]
@@ -108,7 +108,7 @@ class Session:
     """The fuzzing user's session, renewed when a fuzzed request ends it (``DELETE /api/session``
     is one of the operations under test)."""
 
-    def __init__(self, app: Any, db_path: Path) -> None:
+    def __init__(self, app: Any, db_path: Path | Settings) -> None:
         self.app = app
         self.db_path = db_path
         self.cookie = ""
@@ -135,17 +135,20 @@ class Session:
         return self.cookie
 
 
-def app_for(db_path: Path) -> Litestar:
+def settings_for(db_path: Path, database_url: str = "") -> Settings:
     # Registration and log-in are fuzzed too; the rate limits would turn them into 429s after
     # ten tries, so they are raised here (their behaviour has its own tests).
-    return create_app(
-        Settings(
-            db_path=db_path,
-            guides_dir=PROJECT_DIR / "guides",
-            login_attempts=1_000_000,
-            share_attempts=1_000_000,
-        )
+    return Settings(
+        db_path=db_path,
+        database_url=database_url,
+        guides_dir=PROJECT_DIR / "guides",
+        login_attempts=1_000_000,
+        share_attempts=1_000_000,
     )
+
+
+def app_for(db_path: Path) -> Litestar:
+    return create_app(settings_for(db_path))
 
 
 class LiveApp:
@@ -194,15 +197,24 @@ def log_in(case: Case, session: Session) -> None:
         case.cookies[COOKIE] = session.live_cookie()
 
 
-@pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
-    """The app on a fresh database, Schemathesis pointed at it, and the fuzzing user's session."""
+@pytest.fixture(scope="module", params=ENGINES)
+def session(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Session]:
+    """The app on a fresh database (a SQLite file, then PostgreSQL), Schemathesis pointed at it,
+    and the fuzzing user's session."""
     db_path = tmp_path_factory.mktemp("fuzz") / "waypoint.sqlite3"
-    LIVE_APP.target = app_for(db_path)
+    url = (
+        empty_pg_database(request.getfixturevalue("postgres"))
+        if request.param == "postgresql"
+        else ""
+    )
+    settings = settings_for(db_path, url)
+    LIVE_APP.target = create_app(settings)
     try:
         with asgi.get_client(LIVE_APP) as client:
             assert client.get("/api/schema/openapi.json").json() == APP_SCHEMA
-        fuzzing_user = Session(LIVE_APP, db_path)
+        fuzzing_user = Session(LIVE_APP, settings)
         fuzzing_user.start()
         yield fuzzing_user
     finally:

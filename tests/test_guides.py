@@ -22,6 +22,8 @@ from api.domain.guides.format import DISCLAIMER, GuideError, load_guides, parse_
 from api.settings import PROJECT_DIR, Settings
 from api.store.guide_search import HIT_END, HIT_START, fts_query, snippet_html
 
+BOTH_ENGINES = True
+
 Client = AsyncTestClient[Litestar]
 GUIDES_DIR = PROJECT_DIR / "guides"
 EXAMPLES_DIR = Path(__file__).parent / "guide_examples"

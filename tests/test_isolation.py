@@ -14,6 +14,8 @@ from litestar.testing import AsyncTestClient
 
 from tests.helpers import ENTRY, PASSWORD, PUBLIC_ROUTES, TREATMENT, api_routes, new_id
 
+BOTH_ENGINES = True
+
 Client = AsyncTestClient[Litestar]
 CANARY = "CANARY-alice-private-7f3a"
 

@@ -15,6 +15,8 @@ from api.app import create_app
 from api.settings import Settings
 from tests.helpers import new_id, register
 
+BOTH_ENGINES = True
+
 Client = AsyncTestClient[Litestar]
 NOW = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)
 KINDS = ("entries", "treatments", "assessments")

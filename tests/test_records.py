@@ -10,6 +10,8 @@ from litestar.testing import AsyncTestClient
 
 from tests.helpers import ENTRY, TREATMENT, new_id
 
+BOTH_ENGINES = True
+
 Client = AsyncTestClient[Litestar]
 PHQ9 = {
     "instrument": "phq9",

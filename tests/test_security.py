@@ -12,6 +12,8 @@ from api.app import create_app
 from api.settings import Settings
 from tests.helpers import ENTRY, PASSWORD, TREATMENT, new_id, register
 
+BOTH_ENGINES = True
+
 Client = AsyncTestClient[Litestar]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,18 @@ from pypdf import PdfReader
 
 from api.app import create_app
 from api.settings import PROJECT_DIR, Settings
-from tests.helpers import FakeClock, create, new_id, open_link, put, same_app
+from tests.helpers import (
+    FakeClock,
+    create,
+    empty_pg_database,
+    new_id,
+    open_link,
+    put,
+    rows_left,
+    same_app,
+)
+
+BOTH_ENGINES = True
 
 Client = AsyncTestClient[Litestar]
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # 07:00 in New York, alice's zone
@@ -47,9 +57,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> Settings:
     return Settings(
         db_path=tmp_path / "waypoint.sqlite3",
+        database_url=empty_pg_database(request.getfixturevalue("postgres"))
+        if engine == "postgresql"
+        else "",
         guides_dir=PROJECT_DIR / "guides",
         base_url=BASE_URL,
         share_attempts=ATTEMPTS,
@@ -137,8 +150,7 @@ async def test_a_new_link_shows_its_token_once_and_stores_only_its_hash(
     assert token not in listing
     assert '"token"' not in listing
     assert "url" not in listing
-    with sqlite3.connect(settings.db_path) as conn:
-        (row,) = conn.execute("SELECT * FROM shares").fetchall()
+    (row,) = rows_left(settings, "SELECT * FROM shares")
     assert hashlib.sha256(token.encode()).digest() in row
     assert not any(token in str(value) for value in row)
 

@@ -32,7 +32,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,10 +50,11 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from api.app import create_app
-from api.settings import PROJECT_DIR, Settings
+from api.settings import Settings
 from tests.helpers import PASSWORD, empty_journal
 
 pytestmark = pytest.mark.slow
+BOTH_ENGINES = True
 
 MAX_DEVICES = 3
 MAX_RECORDS = 6  # per example: few records, so phones often edit the same one (conflicts)
@@ -94,17 +94,23 @@ class Account:
     records at all, so that every example, and every replay of it, starts from the same state.
     """
 
-    db_path: Path
+    settings: Settings
     clients: list[TestClient[Litestar]]
 
     def empty_journal(self) -> None:
-        empty_journal(self.db_path)
+        empty_journal(self.settings)
+
+
+@pytest.fixture
+def app_settings(settings: Settings) -> Settings:
+    """The conftest ``settings`` (SQLite or PostgreSQL), under a name that leaves Hypothesis'
+    ``settings`` alone in the tests."""
+    return settings
 
 
 @contextmanager
-def running_account(tmp_path: Path) -> Iterator[Account]:
-    db_path = tmp_path / "waypoint.sqlite3"
-    app = create_app(Settings(db_path=db_path, guides_dir=PROJECT_DIR / "guides"))
+def running_account(settings: Settings) -> Iterator[Account]:
+    app = create_app(settings)
     with TestClient(app) as first:
         response = first.post("/api/account", json={"username": "sync", "password": PASSWORD})
         assert response.status_code == 201, response.text
@@ -115,7 +121,7 @@ def running_account(tmp_path: Path) -> Iterator[Account]:
             response = device.post("/api/session", json={"username": "sync", "password": PASSWORD})
             assert response.status_code == 200, response.text
             clients.append(device)
-        yield Account(db_path, clients)
+        yield Account(settings, clients)
 
 
 def changes_page(client: TestClient[Litestar], since: int, limit: int) -> dict[str, Any]:
@@ -430,8 +436,8 @@ class Phones(RuleBasedStateMachine):
             self.sync_all()
 
 
-def test_phones_converge_with_the_server(tmp_path: Path) -> None:
-    with running_account(tmp_path) as account:
+def test_phones_converge_with_the_server(app_settings: Settings) -> None:
+    with running_account(app_settings) as account:
         Phones.account = account
         run_state_machine_as_test(
             Phones,
@@ -446,10 +452,10 @@ def test_phones_converge_with_the_server(tmp_path: Path) -> None:
         )
 
 
-def test_paging_while_writes_land_skips_nothing(tmp_path: Path) -> None:
+def test_paging_while_writes_land_skips_nothing(app_settings: Settings) -> None:
     """Writes between the pages of a pull: every change the feed holds at the end was seen,
     in order, with no repeats, and the last version seen of each record is its final one."""
-    with running_account(tmp_path) as account:
+    with running_account(app_settings) as account:
         client = account.clients[0]
 
         @settings(max_examples=30, deadline=None, derandomize=True, database=None)

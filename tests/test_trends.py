@@ -15,6 +15,8 @@ from api.domain.trends import (
 )
 from tests.helpers import DAY, NEW_YORK, START, daily, done, phq9, trends
 
+BOTH_ENGINES = True
+
 
 def test_no_data_gives_empty_days_and_an_empty_summary() -> None:
     result = trends([])

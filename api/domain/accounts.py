@@ -10,6 +10,11 @@ import msgspec
 
 from api.domain.errors import InvalidField
 
+# Text the account or a share link keeps as a database column: PostgreSQL cannot store NUL in
+# text (SQLite can), so it is refused on both engines alike, as a 400 naming the field.
+NO_NUL = r"^[^\x00]*$"
+
+
 ClinicPhone = Annotated[
     str,
     msgspec.Meta(

@@ -20,13 +20,13 @@ importing into a set-up account never changes its settings.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Final, Literal, NamedTuple
+from typing import Annotated, Any, Final, Literal, NamedTuple
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import msgspec
 
-from api.domain.accounts import User, check_clinic_phone, check_timezone
+from api.domain.accounts import NO_NUL, User, check_clinic_phone, check_timezone
 from api.domain.dates import check_day
 from api.domain.errors import InvalidField
 from api.domain.kinds import KINDS, AssessmentOut, EntryOut, Kind, TreatmentOut
@@ -39,7 +39,7 @@ ARCHIVE_MAX_BYTES = 64 * 1024 * 1024
 
 class ArchiveAccount(msgspec.Struct, kw_only=True):
     username: str = ""
-    display_name: str = ""
+    display_name: Annotated[str, msgspec.Meta(pattern=NO_NUL)] = ""
     timezone: str = "UTC"
     baseline_date: date | None = None
     clinic_phone: str = ""

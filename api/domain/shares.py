@@ -21,6 +21,7 @@ from uuid import uuid4
 
 import msgspec
 
+from api.domain.accounts import NO_NUL
 from api.domain.dates import check_day
 from api.domain.errors import InvalidField
 from api.domain.guides.format import Guide, Library
@@ -49,7 +50,7 @@ class ShareCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     period_from: date | None = msgspec.field(default=None, name="from")
     period_to: date | None = msgspec.field(default=None, name="to")
     expires_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
-    label: Annotated[str, msgspec.Meta(max_length=80)] = ""
+    label: Annotated[str, msgspec.Meta(max_length=80, pattern=NO_NUL)] = ""
 
 
 class Share(msgspec.Struct, kw_only=True):

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from api.domain import device_cookie
 from api.domain.accounts import (
+    NO_NUL,
     Account,
     ClinicPhone,
     PatientReference,
@@ -53,7 +54,7 @@ TimeZoneName = Annotated[
     str,
     msgspec.Meta(min_length=1, max_length=64, description="An IANA time zone, e.g. Europe/Paris"),
 ]
-DisplayName = Annotated[str, msgspec.Meta(max_length=80)]
+DisplayName = Annotated[str, msgspec.Meta(max_length=80, pattern=NO_NUL)]
 WRONG_LOGIN = "Wrong username or password."
 
 
@@ -65,7 +66,7 @@ class Register(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class LogIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    username: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=NO_NUL)]
     password: AnyPassword
 
 
@@ -92,10 +93,10 @@ async def recheck_password(app_state: AppState, user: User, password: str, field
     """The password again, before a change that needs it; wrong ones count per session and per
     account (429 with ``Retry-After`` once used up), so a stolen session cannot guess it."""
     keys = (f"recheck-session:{user.session_id}", f"recheck-user:{user.id}")
-    app_state.recheck_limiter.check(*keys)
+    await app_state.recheck_limiter.check(*keys)
     stored = await app_state.db.read(users.password_hash_of, user.id)
     if not await check_password(stored, password):
-        app_state.recheck_limiter.hit(*keys)
+        await app_state.recheck_limiter.hit(*keys)
         raise InvalidField(field, "The password is not right.")
 
 
@@ -116,8 +117,8 @@ class AccountController(Controller):
     ) -> Response[Account]:
         # Counted apart from log-ins, so signing up never uses up a person's log-in attempts.
         keys = ("register-" + client_key(request), "register-user:" + data.username.lower())
-        app_state.login_limiter.check(*keys)
-        app_state.login_limiter.hit(*keys)
+        await app_state.login_limiter.check(*keys)
+        await app_state.login_limiter.hit(*keys)
         check_timezone(data.timezone)
         password_hash = await hash_password(data.password)
         agent = request.headers.get("user-agent", "")
@@ -242,11 +243,11 @@ class SessionController(Controller):
         else:
             limits.append((app_state.device_limiter, "device:" + device))
         for limiter, key in limits:
-            limiter.check(key)
+            await limiter.check(key)
         row = await app_state.db.read(users.account_row, data.username)
         if not await check_password(row[2] if row else None, data.password) or row is None:
             for limiter, key in limits:
-                limiter.hit(key)
+                await limiter.hit(key)
             raise NotAuthorizedException(WRONG_LOGIN)
         user_id, username, password_hash, display_name, timezone, baseline, created = row[:7]
         new_hash = await hash_password(data.password) if needs_rehash(password_hash) else None

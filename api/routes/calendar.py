@@ -97,13 +97,13 @@ async def calendar_feed(
     now = app_state.clock()
     limiter = app_state.share_limiter
     client = client_address(request)
-    limiter.check(client)
+    await limiter.check(client)
     token = name.removesuffix(".ics")
     row = None
     if name.endswith(".ics") and TOKEN_SHAPE.match(token):
         row = await app_state.db.read(store.link_by_token, secret_hash(token))
     if row is None or status_of(row, now) != "active":
-        limiter.hit(client)
+        await limiter.hit(client)
         raise NotFoundException(GONE)
     owner = await app_state.db.read(users.user_by_id, row.user_id)
     sessions = await app_state.db.read(store.sessions_of, row.user_id, now)

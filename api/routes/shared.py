@@ -44,13 +44,13 @@ async def resolve_token(
     links alike. Failed lookups count against the client address (429 once used up).
     """
     limiter = app_state.share_limiter
-    limiter.check(client)
+    await limiter.check(client)
     token = token_of(authorization)
     row = (
         None if token is None else await app_state.db.read(store.share_by_token, secret_hash(token))
     )
     if row is None or status_of(row, now) != "active":
-        limiter.hit(client)
+        await limiter.hit(client)
         raise NotFoundException(GONE)
     return row
 

@@ -43,7 +43,10 @@ async def load_trends(app_state: AppState, user: User, start: date, end: date) -
     cached = app_state.trends_cache.get(key)
     if cached is not None:
         return cached
-    inputs = await db.read(records.trend_inputs, user.id, start, end, user.tz, user.baseline_date)
+    mark, inputs = await db.read(
+        records.marked_trend_inputs, user.id, start, end, user.tz, user.baseline_date
+    )
+    key = (user.id, mark, user.timezone, user.baseline_date, user.clinic_phone, start, end, today)
     result = compute_trends(
         inputs.entries,
         inputs.treatments,

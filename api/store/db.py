@@ -40,6 +40,12 @@ PRAGMAS = (
 )
 
 
+def is_postgres(conn: object) -> bool:
+    """For the few statements the two dialects must write differently (``store/pg.py``'s
+    connections say ``dialect = "postgresql"``; sqlite3's have no such attribute)."""
+    return getattr(conn, "dialect", "sqlite") == "postgresql"
+
+
 def configure(conn: sqlite3.Connection) -> None:
     for pragma in PRAGMAS:
         conn.execute(pragma)
@@ -116,6 +122,8 @@ class Connection:
 
 class Database:
     """Open with ``await Database.open(path)``; close with ``await db.close()``."""
+
+    dialect = "sqlite"
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import msgspec
 
 from api.domain.guides.format import Guide, Library
-from api.store.db import Database
+from api.store.db import Database, is_postgres
 
 MAX_TERMS = 16
 MAX_RESULTS = 20
@@ -47,6 +47,10 @@ def fts_query(text: str) -> str | None:
 
 def index_guides(conn: sqlite3.Connection, guides: Iterable[Guide]) -> None:
     """Replace the index with these guides (title; summary and body text)."""
+    if is_postgres(conn):
+        # Several processes start at once: the second waits for the first to commit, then its
+        # DELETE sees (and replaces) those rows instead of adding a second copy of each.
+        conn.execute("LOCK TABLE guide_search IN EXCLUSIVE MODE")
     conn.execute("DELETE FROM guide_search")
     conn.executemany(
         "INSERT INTO guide_search (slug, title, body) VALUES (?, ?, ?)",
@@ -81,16 +85,54 @@ def _matches(conn: sqlite3.Connection, query: str) -> list[tuple[str, str, str]]
     return rows
 
 
+def pg_query(text: str) -> tuple[str, str] | None:
+    """PostgreSQL's version of ``fts_query``: the words for ``plainto_tsquery`` (which reads no
+    syntax at all) and the last word, letters and digits only, as a prefix; None when empty."""
+    printable = "".join(char if char.isprintable() else " " for char in text)
+    words = [word for word in printable.split() if any(char.isalnum() for char in word)]
+    if not words:
+        return None
+    words = words[:MAX_TERMS]
+    prefix = "".join(char for char in words[-1] if char.isalnum())
+    return " ".join(words[:-1]), prefix
+
+
+def _pg_matches(conn: sqlite3.Connection, words: str, prefix: str) -> list[tuple[str, str, str]]:
+    # Title hits first, then ts_rank with titles weighted A (1.0) and bodies D (0.1): the same
+    # order as the FTS5 query. The prefix lexeme is alphanumeric, so it is no tsquery syntax.
+    rows: list[tuple[str, str, str]] = conn.execute(
+        "WITH q AS (SELECT plainto_tsquery('english', :words) && "
+        "to_tsquery('english', :prefix || ':*') AS query) "
+        "SELECT slug, title, ts_headline('english', body, q.query, :options) "
+        "FROM guide_search, q WHERE document @@ q.query "
+        "ORDER BY to_tsvector('english', title) @@ q.query DESC, "
+        "ts_rank(document, q.query) DESC, slug LIMIT :limit",
+        {
+            "words": words,
+            "prefix": prefix,
+            "options": f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords={SNIPPET_WORDS}, "
+            "MinWords=6, MaxFragments=1, FragmentDelimiter=…",
+            "limit": MAX_RESULTS,
+        },
+    ).fetchall()
+    return rows
+
+
+def _search(conn: sqlite3.Connection, text: str) -> list[tuple[str, str, str]]:
+    if is_postgres(conn):
+        parts = pg_query(text)
+        return [] if parts is None else _pg_matches(conn, *parts)
+    query = fts_query(text)
+    return [] if query is None else _matches(conn, query)
+
+
 def snippet_html(snippet: str) -> str:
     escaped = html.escape(snippet, quote=True)
     return escaped.replace(HIT_START, "<mark>").replace(HIT_END, "</mark>")
 
 
 async def search(db: Database, text: str) -> list[SearchResult]:
-    query = fts_query(text)
-    if query is None:
-        return []
-    rows = await db.read(_matches, query)
+    rows = await db.read(_search, text)
     return [SearchResult(slug, title, snippet_html(snippet)) for slug, title, snippet in rows]
 
 

@@ -38,12 +38,13 @@ from api.domain.kinds import (
 )
 from api.domain.trends import AssessmentPoint, EntryPoint, TreatmentPoint, baseline_anchor
 from api.domain.trends.shapes import BASELINE_WINDOW_DAYS, HISTORY_DAYS, ROLLING_WINDOW_DAYS
-from api.store.db import Database
+from api.store.db import Database, is_postgres
 from api.store.users import set_profile
 
 LIST_LIMIT_DEFAULT = 1000
 LIST_LIMIT_MAX = 5000
-ALL: Final = -1  # SQLite's LIMIT -1: no limit (an export has every record of the range)
+# No limit (an export has every record of the range); a number both engines take as LIMIT.
+ALL: Final = 2**62
 ROW_COLUMNS = "id, version, updated_at, flagged, deleted, data, seq"
 Row = StoredRecord
 
@@ -69,8 +70,36 @@ def _row(conn: sqlite3.Connection, user_id: int, kind: str, record_id: str) -> R
     return None if found is None else Row(*found)
 
 
-def _next_seq(conn: sqlite3.Connection) -> int:
+def _next_seq(conn: sqlite3.Connection, user_id: int) -> int:
+    """The next change number. SQLite: one global sequence, safe because the single writer
+    commits in order. PostgreSQL: several processes commit concurrently, and a number taken
+    earlier can commit later (a reader would page past it); so each user has a counter, bumped
+    under the user's row lock in the writing transaction. A second write for the same user waits
+    for the first to commit, so that user's numbers become visible in order: paging never skips.
+    """
+    if is_postgres(conn):
+        row = conn.execute(
+            "UPDATE users SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq",
+            (user_id,),
+        ).fetchone()
+        return int(row[0])
     return int(conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records").fetchone()[0])
+
+
+def continue_numbering(conn: sqlite3.Connection) -> None:
+    """After ``waypoint copy`` from SQLite (one sequence for everyone) to PostgreSQL (a counter
+    per user): every counter starts above every copied number, so a device's cursor from
+    before the move still lists exactly the changes made after it."""
+    conn.execute("UPDATE users SET change_seq = (SELECT COALESCE(MAX(seq), 0) FROM records)")
+
+
+def json_array(conn: sqlite3.Connection, select_data: str) -> str:
+    """SQL for ONE JSON array of the ``data`` a subquery selects (with ``day``), by day."""
+    # The subquery is this module's own SQL, never input.
+    if is_postgres(conn):  # bytea throughout: the stored bytes are joined, never re-encoded
+        aggregate = "string_agg(data, ','::bytea ORDER BY day), ''::bytea"
+        return f"SELECT '['::bytea || COALESCE({aggregate}) || ']'::bytea FROM ({select_data}) p"  # noqa: S608
+    return f"SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM ({select_data})"  # noqa: S608
 
 
 def put_row(
@@ -85,8 +114,8 @@ def put_row(
     now: str,
 ) -> tuple[bool, Row]:
     """Create or replace; returns (created, stored row). Raises Conflict."""
+    seq = _next_seq(conn, user_id)  # first: on PostgreSQL it locks the user's row
     current = _row(conn, user_id, kind, record_id)
-    seq = _next_seq(conn)
     if current is None:
         conn.execute(
             "INSERT INTO records (user_id, kind, id, version, seq, day, flagged, deleted, "
@@ -118,6 +147,8 @@ def delete_row(
     now: str,
 ) -> bool:
     """Tombstone a record; False if this user has no such record. Deleting twice is fine."""
+    if is_postgres(conn):  # the user's row lock first, as in put_row
+        conn.execute("SELECT 1 FROM users WHERE id = ? FOR UPDATE", (user_id,))
     current = _row(conn, user_id, kind, record_id)
     if current is None:
         return False
@@ -128,7 +159,7 @@ def delete_row(
     conn.execute(
         "UPDATE records SET version = version + 1, seq = ?, day = NULL, flagged = 0, deleted = 1, "
         "updated_at = ?, data = NULL WHERE user_id = ? AND kind = ? AND id = ?",
-        (_next_seq(conn), now, user_id, kind, record_id),
+        (_next_seq(conn, user_id), now, user_id, kind, record_id),
     )
     return True
 
@@ -153,9 +184,11 @@ def rows_between(
 def data_between(conn: sqlite3.Connection, user_id: int, kind: str, start: str, end: str) -> bytes:
     """All live records of a kind in a day range as ONE JSON array (decoded in a single call)."""
     found = conn.execute(
-        "SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM ("
-        "SELECT data FROM records WHERE user_id = ? AND kind = ? AND deleted = 0 "
-        "AND day BETWEEN ? AND ? ORDER BY day)",
+        json_array(
+            conn,
+            "SELECT day, data FROM records WHERE user_id = ? AND kind = ? AND deleted = 0 "
+            "AND day BETWEEN ? AND ? ORDER BY day",
+        ),
         (user_id, kind, start, end),
     ).fetchone()
     return bytes(found[0], "utf-8") if isinstance(found[0], str) else bytes(found[0])
@@ -273,9 +306,11 @@ def trend_inputs(
     if anchor is not None and anchor <= end:
         first = min(first, anchor - BASELINE_SPAN)
     (array,) = conn.execute(
-        "SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM (SELECT data FROM "
-        "records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
-        "AND day BETWEEN ? AND ? ORDER BY day)",
+        json_array(
+            conn,
+            "SELECT day, data FROM records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
+            "AND day BETWEEN ? AND ?",
+        ),
         (user_id, first.isoformat(), end.isoformat()),
     ).fetchone()
     flagged_days = flagged_entry_days(conn, user_id, start.isoformat(), end.isoformat())
@@ -309,9 +344,11 @@ def checkin_window(
     moods: dict[date, list[int]] = {}
     for low, high in ranges:
         (array,) = conn.execute(
-            "SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM (SELECT data FROM "
-            "records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
-            "AND day BETWEEN ? AND ?)",
+            json_array(
+                conn,
+                "SELECT day, data FROM records WHERE user_id = ? AND kind = 'entry' "
+                "AND deleted = 0 AND day BETWEEN ? AND ?",
+            ),
             (user_id, low.isoformat(), high.isoformat()),
         ).fetchone()
         for entry in _entries.decode(array):
@@ -341,6 +378,25 @@ def rows_after(
         (user_id, kind, start, limit),
     ).fetchall()
     return [Row(*r) for r in found]
+
+
+def marked_trend_inputs(
+    conn: sqlite3.Connection,
+    user_id: int,
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+    baseline: date | None,
+) -> tuple[int, TrendInputs]:
+    """The user's data version and the trend inputs, read in ONE snapshot, so a result is never
+    cached under a version it does not match, whichever process wrote in between."""
+    if is_postgres(conn):  # the engine already runs each read in one REPEATABLE READ snapshot
+        return data_mark(conn, user_id), trend_inputs(conn, user_id, start, end, tz, baseline)
+    conn.execute("BEGIN")
+    try:
+        return data_mark(conn, user_id), trend_inputs(conn, user_id, start, end, tz, baseline)
+    finally:
+        conn.execute("COMMIT")
 
 
 # --- imports -----------------------------------------------------------------------------------

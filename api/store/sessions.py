@@ -109,20 +109,22 @@ class SessionCache:
     happened meanwhile, so a row read (or touched) just before a log-out is never re-cached.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keep_seconds: float = CACHE_SECONDS) -> None:
+        # 0 turns the cache off: with several processes, another one may have ended a session.
+        self.keep_seconds = keep_seconds
         self._rows: dict[bytes, tuple[float, tuple[Any, ...]]] = {}
         self._by_user: dict[int, set[bytes]] = {}
         self.epoch = 0
 
     def get(self, digest: bytes, now: float) -> tuple[Any, ...] | None:
         found = self._rows.get(digest)
-        if found is None or now - found[0] > CACHE_SECONDS:
+        if found is None or now - found[0] > self.keep_seconds or self.keep_seconds <= 0:
             return None
         return found[1]
 
     def put(self, digest: bytes, row: tuple[Any, ...], now: float, epoch: int) -> None:
         """Cache a row read when ``epoch`` was current; dropped if a forget came since."""
-        if epoch != self.epoch:
+        if self.keep_seconds <= 0 or epoch != self.epoch:
             return
         if len(self._rows) > 100_000:
             self._rows.clear()

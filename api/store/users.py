@@ -45,15 +45,16 @@ def password_hash_of(conn: sqlite3.Connection, user_id: int) -> str:
 def register(
     conn: sqlite3.Connection, data: NewAccount, password_hash: str, agent: str, now: datetime
 ) -> tuple[str, Account]:
-    try:
-        conn.execute(
-            "INSERT INTO users (username, password_hash, display_name, timezone, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (data.username, password_hash, data.display_name, data.timezone, now.isoformat()),
-        )
-    except sqlite3.IntegrityError:
-        raise Taken("That username is taken.") from None
-    user_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+    # ON CONFLICT DO NOTHING: a taken name returns no row on both engines, with no error that
+    # would abort a PostgreSQL transaction.
+    created = conn.execute(
+        "INSERT INTO users (username, password_hash, display_name, timezone, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING RETURNING id",
+        (data.username, password_hash, data.display_name, data.timezone, now.isoformat()),
+    ).fetchone()
+    if created is None:
+        raise Taken("That username is taken.")
+    user_id = created[0]
     secret = insert_session(conn, user_id, agent, now.timestamp())
     account = Account(
         username=data.username,

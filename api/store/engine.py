@@ -1,0 +1,56 @@
+"""Which engine a deployment runs on: ``database_url`` names it, ``open_database`` opens it.
+
+``sqlite:///relative/path`` and ``sqlite:////absolute/path`` (three slashes, then the path, as
+SQLAlchemy spells it) name a SQLite file; ``postgresql://user@host:port/db`` (or
+``postgres://``) a PostgreSQL database. An empty ``database_url`` means the SQLite file at
+``db_path``, so a deployment that never set it keeps working unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from api.settings import Settings
+from api.store.db import Database
+
+SQLITE = "sqlite:///"
+POSTGRES = ("postgresql://", "postgres://")
+
+
+class BadDatabaseUrl(ValueError):
+    pass
+
+
+def url_of(settings: Settings) -> str:
+    return settings.database_url or SQLITE + str(settings.db_path)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a ``sqlite:///`` URL names; None for PostgreSQL. Anything else is refused."""
+    if url.startswith(SQLITE):
+        path = url.removeprefix(SQLITE)
+        if not path:
+            raise BadDatabaseUrl("database_url: a sqlite:/// URL needs a file path after it.")
+        return Path(path)
+    if url.startswith(POSTGRES):
+        return None
+    raise BadDatabaseUrl(
+        "database_url: must start with sqlite:/// (a file) or postgresql:// (a server)."
+    )
+
+
+def is_postgres_url(url: str) -> bool:
+    return sqlite_path(url) is None
+
+
+async def open_url(url: str, pool_size: int = 10) -> Database:
+    path = sqlite_path(url)
+    if path is not None:
+        return await Database.open(path)
+    from api.store.pg import PgDatabase
+
+    return await PgDatabase.open_url(url, pool_size)
+
+
+async def open_database(settings: Settings) -> Database:
+    return await open_url(url_of(settings), settings.db_pool_size)
