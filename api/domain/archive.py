@@ -29,7 +29,7 @@ import msgspec
 from api.domain.accounts import NO_NUL, User, check_clinic_phone, check_timezone
 from api.domain.dates import check_day
 from api.domain.errors import InvalidField
-from api.domain.kinds import KINDS, AssessmentOut, EntryOut, Kind, TreatmentOut
+from api.domain.kinds import KINDS, AssessmentOut, EntryOut, Kind, SafetyPlanOut, TreatmentOut
 
 ARCHIVE_FORMAT: Final = "waypoint-archive"
 ARCHIVE_VERSION: Final = 1
@@ -56,6 +56,7 @@ class Archive(msgspec.Struct, kw_only=True):
     entries: list[EntryOut] = []
     treatments: list[TreatmentOut] = []
     assessments: list[AssessmentOut] = []
+    safety_plan: list[SafetyPlanOut] = []  # at most one
 
 
 class ConflictRef(msgspec.Struct):
@@ -114,8 +115,8 @@ def stage_archive(archive: Archive, tz: ZoneInfo, now: datetime) -> list[Staged]
     """Every record of the archive, validated as its PUT would be. Raises on the first bad one."""
     staged = []
     for kind in KINDS.values():
-        for index, record in enumerate(getattr(archive, kind.path)):
-            where = f"{kind.path}[{index}]"
+        for index, record in enumerate(getattr(archive, kind.section)):
+            where = f"{kind.section}[{index}]"
             try:
                 record_id = str(UUID(record.id))
             except ValueError:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as Time
-from typing import Annotated, Any, Generic, Literal, NamedTuple, Protocol, TypeVar
+from typing import Annotated, Any, Final, Generic, Literal, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -37,7 +37,7 @@ BaseVersion = Annotated[
         ge=0, le=MAX_COUNTER, description="The version this edit is based on; a stale one gets 409."
     ),
 ]
-KindName = Literal["entry", "treatment", "assessment"]
+KindName = Literal["entry", "treatment", "assessment", "safety_plan"]
 
 
 class Prepared(NamedTuple):
@@ -82,6 +82,16 @@ class Kind(Generic[PutT, OutT]):
     put_type: type[PutT]
     out_type: type[OutT]
     prepare: Callable[[PutT, ZoneInfo, datetime], Prepared]
+
+    @property
+    def section(self) -> str:
+        """The kind's field in the archive (its path as a name)."""
+        return self.path.replace("-", "_")
+
+    @property
+    def singleton(self) -> bool:
+        """One record per user, at ``/api/<path>`` (the safety plan), not one per id."""
+        return self.name in SINGLETONS
 
     def validate(self, data: Any) -> PutT:
         """A PUT body from plain data (or any object with the attributes), constraints checked;
@@ -252,6 +262,60 @@ def prepare_assessment(body: AssessmentPut, tz: ZoneInfo, now: datetime) -> Prep
     return Prepared(stored, day, result.item9_positive)
 
 
+# --- the safety plan (Stanley & Brown's six steps, and reasons to keep going) ------------------
+
+PlanText = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+PlanList = Annotated[list[PlanText], msgspec.Meta(max_length=20)]
+Phone = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=30,
+        pattern=r"^\s*$|^\s*\+?[0-9][0-9 ().-]{2,28}\s*$",
+        description="A phone number; shown as a link to call",
+    ),
+]
+
+
+class Contact(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    phone: Phone = ""
+
+
+ContactList = Annotated[list[Contact], msgspec.Meta(max_length=20)]
+
+
+class SafetyPlanFields(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """The steps of a Stanley-Brown safety plan, in their order."""
+
+    warning_signs: PlanList = []
+    coping_strategies: PlanList = []  # things I can do on my own
+    distractions: ContactList = []  # people and places that take my mind off things
+    people_to_ask: ContactList = []  # people I can ask for help
+    professionals: ContactList = []  # my clinic, its after-hours number, other services
+    safer_surroundings: PlanList = []  # making my surroundings safer
+    reasons_to_keep_going: PlanList = []
+
+
+class SafetyPlanPut(SafetyPlanFields, forbid_unknown_fields=True):
+    base_version: BaseVersion | None = None
+
+
+class SafetyPlanOut(SafetyPlanFields, omit_defaults=False):
+    id: str = ""
+    version: int = 0  # 0: no plan written yet
+    updated_at: str = ""
+    flagged: bool = False
+    crisis: Crisis | None = None  # the deployment's crisis lines, shown with the professionals
+
+
+def prepare_safety_plan(body: SafetyPlanPut, tz: ZoneInfo, now: datetime) -> Prepared:
+    stored = msgspec.structs.replace(body, base_version=None)
+    return Prepared(stored, now.astimezone(tz).date().isoformat(), False)
+
+
+SINGLETONS: Final = frozenset({"safety_plan"})
+
+
 # --- the registry -------------------------------------------------------------------------------
 
 # name, path, label, PUT body, GET shape, the rule from one to what is stored
@@ -262,7 +326,12 @@ TREATMENT = Kind(
 ASSESSMENT = Kind(
     "assessment", "assessments", "questionnaire", AssessmentPut, AssessmentOut, prepare_assessment
 )
-KINDS: dict[str, Kind[Any, Any]] = {kind.name: kind for kind in (ENTRY, TREATMENT, ASSESSMENT)}
+SAFETY_PLAN = Kind(
+    "safety_plan", "safety-plan", "safety plan", SafetyPlanPut, SafetyPlanOut, prepare_safety_plan
+)
+KINDS: dict[str, Kind[Any, Any]] = {
+    kind.name: kind for kind in (ENTRY, TREATMENT, ASSESSMENT, SAFETY_PLAN)
+}
 
 
 # --- sync shapes --------------------------------------------------------------------------------

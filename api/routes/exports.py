@@ -134,7 +134,7 @@ def csv_route(kind: Kind[Any, Any]) -> HTTPRouteHandler:
     return export_csv
 
 
-CSV_ROUTES = [csv_route(kind) for kind in KINDS.values()]
+CSV_ROUTES = [csv_route(kind) for kind in KINDS.values() if kind.name in csv_export.CSV_WRITERS]
 
 
 class ExportController(Controller):

@@ -47,7 +47,7 @@ async def build_archive(db: Database, user: User, now: datetime) -> Archive:
             patient_reference=user.patient_reference,
         ),
         **{
-            kind.path: await records.between(db, kind, user, None, None, records.ALL)
+            kind.section: await records.between(db, kind, user, None, None, records.ALL)
             for kind in KINDS.values()
         },
     )

@@ -107,7 +107,9 @@ def record_controller(kind: Kind[PutT, OutT], annotate: Annotate | None = None) 
 
 
 RECORD_CONTROLLERS = [
-    record_controller(kind, prompts.ANNOTATORS.get(kind.name)) for kind in KINDS.values()
+    record_controller(kind, prompts.ANNOTATORS.get(kind.name))
+    for kind in KINDS.values()
+    if not kind.singleton
 ]
 
 
