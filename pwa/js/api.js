@@ -1,4 +1,5 @@
 // fetch() for the Waypoint API: JSON in and out, same-origin cookies, errors as ApiError.
+import { emit, UNAUTHORIZED } from "./events.js";
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -20,7 +21,7 @@ function messageOf(status, body) {
   if (!body) return `The server answered ${status}.`;
   const extra = Array.isArray(body.extra) ? body.extra : [];
   const fields = extra
-    .filter((e) => e && e.message)
+    .filter((e) => e?.message)
     .map((e) => (e.key ? `${e.key.replaceAll("_", " ")}: ${e.message}` : e.message));
   const detail = typeof body.detail === "string" ? body.detail : `The server answered ${status}.`;
   return fields.length ? `${detail} ${fields.join("; ")}` : detail;
@@ -47,11 +48,12 @@ export async function api(path, { method = "GET", body, raw, type, headers = {},
   const isJson = (response.headers.get("content-type") || "").includes("json");
   const data = isJson ? await response.json().catch(() => null) : null;
   if (!response.ok) {
-    if (response.status === 401) window.dispatchEvent(new CustomEvent("waypoint:unauthorized"));
+    if (response.status === 401) emit(UNAUTHORIZED);
     throw new ApiError(response.status, data);
   }
   return data;
 }
 
 /** True when the error means "we could not reach the server" rather than "the server said no". */
-export const isOffline = (error) => error instanceof OfflineError || (error instanceof ApiError && error.status >= 502 && error.status <= 504);
+export const isOffline = (error) =>
+  error instanceof OfflineError || (error instanceof ApiError && error.status >= 502 && error.status <= 504);

@@ -1,7 +1,9 @@
 // Start-up: crisis button, service worker, who is logged in, sync, then the screen in the URL.
+import { DATA_CHANGED, SESSION_CHANGED, UNAUTHORIZED } from "./events.js";
 import { initCrisisButton } from "./crisis.js";
 import { renderSyncIssues } from "./conflicts.js";
-import { go, startRouter } from "./router.js";
+import { go } from "./nav.js";
+import { startRouter } from "./router.js";
 import { restore, session } from "./session.js";
 import { announce } from "./status.js";
 import { outboxItems, startSync, sync } from "./sync.js";
@@ -35,12 +37,12 @@ async function main() {
     announce("You're offline. Check-ins are kept on this phone and sent later.");
     showNetwork();
   });
-  window.addEventListener("waypoint:data", showNetwork);
-  window.addEventListener("waypoint:session", () => {
+  window.addEventListener(DATA_CHANGED, showNetwork);
+  window.addEventListener(SESSION_CHANGED, () => {
     showNetwork();
     if (session.account) sync();
   });
-  window.addEventListener("waypoint:unauthorized", () => {
+  window.addEventListener(UNAUTHORIZED, () => {
     if (!session.account || location.hash.startsWith("#/login")) return;
     announce("Please log in again. Anything not yet sent stays on this phone.");
     session.account = null;
@@ -57,7 +59,7 @@ async function main() {
     import("./questionnaires.js").then((m) => m.instruments()).catch(() => {});
   };
   if (session.account) started();
-  else window.addEventListener("waypoint:session", () => session.account && started());
+  else window.addEventListener(SESSION_CHANGED, () => session.account && started());
 }
 
 main();

@@ -1,6 +1,8 @@
 // The trends chart as SVG: daily mood points, the 7-day mean, treatment markers and, below,
 // PHQ-9 / GAD-7 scores on their severity bands. Tapping picks the nearest day.
-import { formatDay, s, TREATMENT_KINDS } from "./dom.js";
+import { s } from "./dom.js";
+import { formatDay } from "./format.js";
+import { TREATMENT_KINDS } from "./kinds.js";
 
 const W = 360;
 const PAD_L = 26;
@@ -9,7 +11,13 @@ const MOOD_TOP = 12;
 const MOOD_H = 150;
 const SCORE_GAP = 26;
 const SCORE_H = 84;
-const BANDS = [[0, 4, "minimal"], [5, 9, "mild"], [10, 14, "moderate"], [15, 19, "mod. severe"], [20, 27, "severe"]];
+const BANDS = [
+  [0, 4, "minimal"],
+  [5, 9, "mild"],
+  [10, 14, "moderate"],
+  [15, 19, "mod. severe"],
+  [20, 27, "severe"],
+];
 const NAMES = { phq9: "PHQ-9", gad7: "GAD-7" };
 
 export function drawChart(data, { onDay, titleId }) {
@@ -25,9 +33,18 @@ export function drawChart(data, { onDay, titleId }) {
   const height = (scores.length ? scoreTop + SCORE_H : MOOD_TOP + MOOD_H) + 22;
   const r = n > 120 ? 1.7 : n > 45 ? 2.5 : 3.4;
 
-  const svg = s("svg", { class: "chart", viewBox: `0 0 ${W} ${height}`, role: "img", "aria-labelledby": titleId, focusable: "false" });
+  const svg = s("svg", {
+    class: "chart",
+    viewBox: `0 0 ${W} ${height}`,
+    role: "img",
+    "aria-labelledby": titleId,
+    focusable: "false",
+  });
   for (const v of [0, 5, 10]) {
-    svg.append(s("line", { class: "grid", x1: PAD_L, x2: W - PAD_R, y1: y(v), y2: y(v) }), s("text", { x: PAD_L - 6, y: y(v) + 3, "text-anchor": "end" }, text(v)));
+    svg.append(
+      s("line", { class: "grid", x1: PAD_L, x2: W - PAD_R, y1: y(v), y2: y(v) }),
+      s("text", { x: PAD_L - 6, y: y(v) + 3, "text-anchor": "end" }, text(v)),
+    );
   }
   // Treatments: a line across the mood panel (dashed when planned) with a mark on top.
   for (const t of data.treatments || []) {
@@ -43,15 +60,23 @@ export function drawChart(data, { onDay, titleId }) {
   let d = "";
   let pen = false;
   days.forEach((day, i) => {
-    if (day.mood_7d == null) return (pen = false);
+    if (day.mood_7d == null) {
+      pen = false;
+      return;
+    }
     d += `${pen ? "L" : "M"}${x(i).toFixed(1)} ${y(day.mood_7d).toFixed(1)}`;
     pen = true;
   });
   if (d) svg.append(s("path", { class: "mean", d }));
   days.forEach((day, i) => {
     if (day.mood == null) return;
-    svg.append(s("circle", { class: "mood", cx: x(i).toFixed(1), cy: y(day.mood).toFixed(1), r, "data-day": day.day },
-      s("title", {}, text(`${formatDay(day.day)}: mood ${round(day.mood)}`))));
+    svg.append(
+      s(
+        "circle",
+        { class: "mood", cx: x(i).toFixed(1), cy: y(day.mood).toFixed(1), r, "data-day": day.day },
+        s("title", {}, text(`${formatDay(day.day)}: mood ${round(day.mood)}`)),
+      ),
+    );
   });
   if (scores.length) {
     BANDS.forEach(([lo, hi, name], k) => {
@@ -62,21 +87,39 @@ export function drawChart(data, { onDay, titleId }) {
         s("text", { x: W - PAD_R - 2, y: bottom - 2, "text-anchor": "end" }, text(name)),
       );
     });
-    svg.append(s("text", { x: PAD_L - 6, y: ys(27) + 3, "text-anchor": "end" }, text(27)), s("text", { x: PAD_L - 6, y: ys(0) + 3, "text-anchor": "end" }, text(0)));
+    svg.append(
+      s("text", { x: PAD_L - 6, y: ys(27) + 3, "text-anchor": "end" }, text(27)),
+      s("text", { x: PAD_L - 6, y: ys(0) + 3, "text-anchor": "end" }, text(0)),
+    );
     for (const a of scores) {
       const i = index.get(a.day);
       if (i === undefined) continue;
-      const title = s("title", {}, text(`${NAMES[a.instrument] || a.instrument} ${a.total} (${a.band.replaceAll("_", " ")}), ${formatDay(a.day)}`));
-      const shape = a.instrument === "gad7"
-        ? s("rect", { class: "gad7", x: x(i) - 3.5, y: ys(a.total) - 3.5, width: 7, height: 7, "data-day": a.day }, title)
-        : s("circle", { class: "phq9", cx: x(i), cy: ys(a.total), r: 4, "data-day": a.day }, title);
+      const title = s(
+        "title",
+        {},
+        text(`${NAMES[a.instrument] || a.instrument} ${a.total} (${a.band.replaceAll("_", " ")}), ${formatDay(a.day)}`),
+      );
+      const shape =
+        a.instrument === "gad7"
+          ? s(
+              "rect",
+              { class: "gad7", x: x(i) - 3.5, y: ys(a.total) - 3.5, width: 7, height: 7, "data-day": a.day },
+              title,
+            )
+          : s("circle", { class: "phq9", cx: x(i), cy: ys(a.total), r: 4, "data-day": a.day }, title);
       svg.append(shape);
     }
   }
   if (n) {
     const labels = n > 2 ? [0, Math.floor((n - 1) / 2), n - 1] : [0, n - 1];
     for (const i of new Set(labels)) {
-      svg.append(s("text", { x: x(i), y: height - 6, "text-anchor": i === 0 ? "start" : i === n - 1 ? "end" : "middle" }, text(formatDay(days[i].day))));
+      svg.append(
+        s(
+          "text",
+          { x: x(i), y: height - 6, "text-anchor": i === 0 ? "start" : i === n - 1 ? "end" : "middle" },
+          text(formatDay(days[i].day)),
+        ),
+      );
     }
   }
   const marker = s("line", { class: "sel", y1: MOOD_TOP, y2: height - 20, visibility: "hidden" });

@@ -6,12 +6,32 @@ import { getMeta, setMeta } from "./db.js";
 import { fill, h } from "./dom.js";
 
 const FALLBACK = {
-  message: "If you are thinking about suicide or feel you might not be safe, please reach out now. You deserve support right away.",
-  not_monitored: "Nobody monitors this journal in real time. What you enter here is not seen by your clinic or anyone else until you choose to share it.",
+  message:
+    "If you are thinking about suicide or feel you might not be safe, please reach out now. You deserve support right away.",
+  not_monitored:
+    "Nobody monitors this journal in real time. What you enter here is not seen by your clinic or anyone else until you choose to share it.",
   resources: [
-    { name: "988 Suicide & Crisis Lifeline", kind: "call", contact: "988", url: "tel:988", note: "Free and confidential, 24 hours a day (US)." },
-    { name: "988 Suicide & Crisis Lifeline", kind: "text", contact: "988", url: "sms:988", note: "Text 988 to reach a trained counselor (US)." },
-    { name: "Emergency services", kind: "emergency", contact: "911", url: "tel:911", note: "If you are in immediate danger, call 911 or go to the nearest emergency room." },
+    {
+      name: "988 Suicide & Crisis Lifeline",
+      kind: "call",
+      contact: "988",
+      url: "tel:988",
+      note: "Free and confidential, 24 hours a day (US).",
+    },
+    {
+      name: "988 Suicide & Crisis Lifeline",
+      kind: "text",
+      contact: "988",
+      url: "sms:988",
+      note: "Text 988 to reach a trained counselor (US).",
+    },
+    {
+      name: "Emergency services",
+      kind: "emergency",
+      contact: "911",
+      url: "tel:911",
+      note: "If you are in immediate danger, call 911 or go to the nearest emergency room.",
+    },
   ],
 };
 const VERBS = { call: "Call", text: "Text", emergency: "Call", chat: "Chat with", web: "Visit" };
@@ -39,7 +59,11 @@ function render(crisis) {
     const label = `${VERBS[r.kind] || "Contact"} ${r.kind === "web" || r.kind === "chat" ? r.name : r.contact} — ${r.name}`;
     const href = hrefOf(r);
     const link = href
-      ? h("a", { class: `btn${r.kind === "emergency" ? " danger" : ""}`, href, rel: "noopener" }, r.kind === "web" || r.kind === "chat" ? `${VERBS[r.kind]} ${r.name}` : label)
+      ? h(
+          "a",
+          { class: `btn${r.kind === "emergency" ? " danger" : ""}`, href, rel: "noopener" },
+          r.kind === "web" || r.kind === "chat" ? `${VERBS[r.kind]} ${r.name}` : label,
+        )
       : h("p", { class: "label" }, label);
     return h("li", {}, link, r.note ? h("p", { class: "small muted" }, r.note) : null);
   });

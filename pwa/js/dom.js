@@ -88,7 +88,10 @@ export function chips(name, words, chosen = new Set()) {
     { class: "chips" },
     words.map((word) => {
       const id = uid(name);
-      return [h("input", { type: "checkbox", id, name, value: word, checked: chosen.has(word) }), h("label", { for: id }, word)];
+      return [
+        h("input", { type: "checkbox", id, name, value: word, checked: chosen.has(word) }),
+        h("label", { for: id }, word),
+      ];
     }),
   );
 }
@@ -113,43 +116,3 @@ export function formError(form, message) {
   box.hidden = !message;
   return box;
 }
-
-// Dates: the journal lives in the person's own calendar, so days are local days.
-export const pad = (n) => String(n).padStart(2, "0");
-export function localDay(date = new Date()) {
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-}
-export function localTime(date = new Date()) {
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-}
-/** A Date as ISO 8601 with the local UTC offset, e.g. 2026-01-05T10:00:00-05:00. */
-export function isoWithOffset(date = new Date()) {
-  const offset = -date.getTimezoneOffset();
-  const sign = offset >= 0 ? "+" : "-";
-  const abs = Math.abs(offset);
-  return `${localDay(date)}T${localTime(date)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-}
-export function addDays(day, n) {
-  const d = new Date(`${day}T12:00:00`);
-  d.setDate(d.getDate() + n);
-  return localDay(d);
-}
-const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short" });
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit" });
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-export const formatDay = (day) => dayFormat.format(new Date(`${day}T12:00:00`));
-/** "HH:MM:SS" (a check-in's local time) in the reader's own clock style. */
-export const formatTime = (time) => timeFormat.format(new Date(`2000-01-01T${time}`));
-export const formatDateTime = (iso) => dateTimeFormat.format(new Date(iso));
-export function daysAgo(day) {
-  const diff = Math.round((new Date(`${localDay()}T12:00:00`) - new Date(`${day}T12:00:00`)) / 864e5);
-  return diff === 0 ? "today" : diff === 1 ? "yesterday" : diff > 0 ? `${diff} days ago` : `in ${-diff} days`;
-}
-
-export const TREATMENT_KINDS = {
-  iv_infusion: "IV infusion",
-  esketamine_nasal: "Esketamine nasal spray",
-  im_injection: "IM injection",
-  oral: "Oral",
-  other: "Other",
-};

@@ -19,9 +19,12 @@ export default async function guides({ params, signal }) {
   const saved = new Set(await getMeta("guides-read", []));
   const results = h("div", { "aria-live": "polite" });
   const query = h("input", { type: "search", name: "q", autocomplete: "off", enterkeyhint: "search" });
-  const search = h("form", { role: "search", class: "row", "aria-label": "Search the guides" },
+  const search = h(
+    "form",
+    { role: "search", class: "row", "aria-label": "Search the guides" },
     h("label", { class: "grow" }, h("span", { class: "sr" }, "Search the guides"), query),
-    h("button", { class: "btn", type: "submit" }, "Search"));
+    h("button", { class: "btn", type: "submit" }, "Search"),
+  );
   search.addEventListener("submit", async (event) => {
     event.preventDefault();
     await runSearch(query.value.trim(), results);
@@ -32,11 +35,28 @@ export default async function guides({ params, signal }) {
     search,
     results,
     list
-      ? h("ul", { class: "list" }, list.map((g) => h("li", {},
-          h("a", { class: "label", href: `#/guides/${encodeURIComponent(g.slug)}` }, g.title),
-          h("p", { class: "small" }, g.summary),
-          h("p", { class: "small muted" }, `${AUDIENCE[g.audience] || g.audience} · ${g.reading_minutes} min read${saved.has(g.slug) ? " · saved on this phone" : ""}`))))
-      : h("p", {}, "You're offline and the guide list isn't on this phone yet. Guides you've opened before can still be read."),
+      ? h(
+          "ul",
+          { class: "list" },
+          list.map((g) =>
+            h(
+              "li",
+              {},
+              h("a", { class: "label", href: `#/guides/${encodeURIComponent(g.slug)}` }, g.title),
+              h("p", { class: "small" }, g.summary),
+              h(
+                "p",
+                { class: "small muted" },
+                `${AUDIENCE[g.audience] || g.audience} · ${g.reading_minutes} min read${saved.has(g.slug) ? " · saved on this phone" : ""}`,
+              ),
+            ),
+          ),
+        )
+      : h(
+          "p",
+          {},
+          "You're offline and the guide list isn't on this phone yet. Guides you've opened before can still be read.",
+        ),
   );
 }
 
@@ -44,11 +64,25 @@ async function runSearch(q, box) {
   if (!q) return fill(box);
   try {
     const hits = await api(`/api/guides/search?q=${encodeURIComponent(q)}`);
-    fill(box,
-      h("h2", {}, hits.length ? `${hits.length} result${hits.length > 1 ? "s" : ""} for “${q}”` : `Nothing found for “${q}”`),
-      h("ul", { class: "list card" }, hits.map((hit) => h("li", {},
-        h("a", { class: "label", href: `#/guides/${encodeURIComponent(hit.slug)}` }, hit.title),
-        h("p", { class: "small" }, snippetNodes(hit.snippet))))),
+    fill(
+      box,
+      h(
+        "h2",
+        {},
+        hits.length ? `${hits.length} result${hits.length > 1 ? "s" : ""} for “${q}”` : `Nothing found for “${q}”`,
+      ),
+      h(
+        "ul",
+        { class: "list card" },
+        hits.map((hit) =>
+          h(
+            "li",
+            {},
+            h("a", { class: "label", href: `#/guides/${encodeURIComponent(hit.slug)}` }, hit.title),
+            h("p", { class: "small" }, snippetNodes(hit.snippet)),
+          ),
+        ),
+      ),
     );
   } catch (error) {
     fill(box, h("p", { class: "error" }, isOffline(error) ? "Search needs a connection." : error.message));
@@ -66,14 +100,25 @@ async function read(slug) {
     if (offline) guide = await getMeta(`guide:${slug}`);
   }
   if (!guide) {
-    screen(offline ? "Not on this phone yet" : "Guide not found",
-      h("p", {}, offline
-        ? "You're offline and this guide hasn't been opened on this phone before. It will open once you're connected."
-        : "This guide doesn't exist (any more)."),
-      h("p", {}, h("a", { href: "#/guides" }, "All guides")));
+    screen(
+      offline ? "Not on this phone yet" : "Guide not found",
+      h(
+        "p",
+        {},
+        offline
+          ? "You're offline and this guide hasn't been opened on this phone before. It will open once you're connected."
+          : "This guide doesn't exist (any more).",
+      ),
+      h("p", {}, h("a", { href: "#/guides" }, "All guides")),
+    );
     return;
   }
   const saved = new Set(await getMeta("guides-read", []));
   if (!saved.has(slug)) await setMeta("guides-read", [...saved, slug]);
-  screen(guide.title, h("p", {}, guide.summary), renderGuide(guide), h("p", {}, h("a", { href: "#/guides" }, "All guides")));
+  screen(
+    guide.title,
+    h("p", {}, guide.summary),
+    renderGuide(guide),
+    h("p", {}, h("a", { href: "#/guides" }, "All guides")),
+  );
 }

@@ -1,4 +1,5 @@
 // Who is logged in on this device. The last known account is kept so the app opens offline.
+import { emit, SESSION_CHANGED } from "./events.js";
 import { api, ApiError, isOffline } from "./api.js";
 import { clearRecords, getMeta, setMeta } from "./db.js";
 import { setUser } from "./sync.js";
@@ -29,7 +30,7 @@ export async function signedIn(account) {
   session.account = account;
   await setMeta("account", account);
   await setUser(account.username);
-  window.dispatchEvent(new CustomEvent("waypoint:session"));
+  emit(SESSION_CHANGED);
 }
 
 /** The profile changed (same person): remember it without re-rendering the screen. */
@@ -45,5 +46,5 @@ export async function signedOut() {
   await clearRecords();
   await setMeta("owner", null);
   await setUser(null);
-  window.dispatchEvent(new CustomEvent("waypoint:session"));
+  emit(SESSION_CHANGED);
 }

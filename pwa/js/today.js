@@ -1,27 +1,47 @@
 // Today: a check-in in under 10 seconds (tap a mood, tap Save), optional details, recent check-ins.
+import { DATA_CHANGED } from "./events.js";
 import { checkCrisis } from "./crisis.js";
-import { entryDetails } from "./conflicts.js";
-import { checkedValues, chips, field, fill, formatDateTime, formatDay, formatTime, formError, h, localDay, localTime, radioValue, scale, screen, TREATMENT_KINDS } from "./dom.js";
+import { checkedValues, chips, field, fill, formError, h, radioValue, scale, screen } from "./dom.js";
+import { entryDetails, formatDateTime, formatDay, formatTime, localDay, localTime } from "./format.js";
+import { TREATMENT_KINDS } from "./kinds.js";
 import { announce } from "./status.js";
 import { listLocal, outboxItems, remove, save } from "./sync.js";
 
-const TAGS = ["Treatment day", "Slept well", "Slept badly", "Exercise", "Time outside", "Therapy", "Time with people", "Stress", "Headache", "Nausea"];
+const TAGS = [
+  "Treatment day",
+  "Slept well",
+  "Slept badly",
+  "Exercise",
+  "Time outside",
+  "Therapy",
+  "Time with people",
+  "Stress",
+  "Headache",
+  "Nausea",
+];
 const RECENT = 10;
 
 export default async function today({ signal }) {
   const form = checkInForm();
-  const recent = h("section", { "aria-labelledby": "recent-title" }, h("h2", { id: "recent-title" }, "Recent check-ins"), h("ul", { class: "list card", id: "recent" }));
+  const recent = h(
+    "section",
+    { "aria-labelledby": "recent-title" },
+    h("h2", { id: "recent-title" }, "Recent check-ins"),
+    h("ul", { class: "list card", id: "recent" }),
+  );
   const next = h("div");
   screen("Today", form, next, recent);
   const refresh = () => Promise.all([renderRecent(recent.querySelector("ul")), renderNext(next)]);
-  window.addEventListener("waypoint:data", refresh, { signal });
+  window.addEventListener(DATA_CHANGED, refresh, { signal });
   await refresh();
 }
 
 function optionalScale(name, legend, low, high) {
   const box = scale({ name, legend, low, high, compact: true });
   const clear = h("button", { class: "linkish small", type: "button" }, `Clear ${legend.toLowerCase()}`);
-  clear.addEventListener("click", () => box.querySelectorAll("input").forEach((i) => (i.checked = false)));
+  clear.addEventListener("click", () => {
+    for (const i of box.querySelectorAll("input")) i.checked = false;
+  });
   box.append(clear);
   return box;
 }
@@ -40,9 +60,13 @@ function checkInForm() {
     newTag.value = "";
     newTag.focus();
   });
-  const form = h("form", { class: "card", novalidate: true, "aria-label": "Check in" },
+  const form = h(
+    "form",
+    { class: "card", novalidate: true, "aria-label": "Check in" },
     scale({ name: "mood", legend: "How is your mood right now?", low: "Worst", high: "Best" }),
-    h("details", {},
+    h(
+      "details",
+      {},
       h("summary", {}, "Add more (optional)"),
       optionalScale("anxiety", "Anxiety", "None", "Severe"),
       optionalScale("energy", "Energy", "None", "Full"),
@@ -88,44 +112,75 @@ function checkInForm() {
 }
 
 async function renderRecent(list) {
-  const [entries, outbox] = await Promise.all([
-    listLocal("entry", (e) => `${e.day}T${e.time || "99"}`),
-    outboxItems(),
-  ]);
+  const [entries, outbox] = await Promise.all([listLocal("entry", (e) => `${e.day}T${e.time || "99"}`), outboxItems()]);
   const states = new Map(outbox.map((i) => [i.key, i.state]));
   if (!entries.length) {
     fill(list, h("li", { class: "muted" }, "No check-ins yet. Your first one takes a few seconds."));
     return;
   }
-  fill(list, ...entries.slice(0, RECENT).map((e) => {
-    const state = states.get(e.key);
-    const badge = state === "conflict" || state === "error"
-      ? h("span", { class: "badge alert" }, "Needs your choice")
-      : e.pending || state ? h("span", { class: "badge pending" }, "Waiting to sync") : null;
-    const del = h("button", { class: "linkish small", type: "button", "aria-label": `Delete check-in of ${formatDay(e.day)}${e.time ? ` at ${formatTime(e.time)}` : ""}` }, "Delete");
-    del.addEventListener("click", async () => {
-      if (!confirm("Delete this check-in?")) return;
-      await remove("entry", e.id);
-      announce("Check-in deleted.");
-    });
-    return h("li", { class: "checkin", dataset: { id: e.id } },
-      h("div", { class: "row" },
-        h("span", { class: "grow label" }, `${formatDay(e.day)}${e.time ? `, ${formatTime(e.time)}` : ""}`),
-        h("span", { class: "badge" }, `Mood ${e.mood}/10`), badge),
-      entryDetails(e) ? h("p", { class: "small muted note" }, entryDetails(e)) : null,
-      del,
-    );
-  }));
+  fill(
+    list,
+    ...entries.slice(0, RECENT).map((e) => {
+      const state = states.get(e.key);
+      const badge =
+        state === "conflict" || state === "error"
+          ? h("span", { class: "badge alert" }, "Needs your choice")
+          : e.pending || state
+            ? h("span", { class: "badge pending" }, "Waiting to sync")
+            : null;
+      const del = h(
+        "button",
+        {
+          class: "linkish small",
+          type: "button",
+          "aria-label": `Delete check-in of ${formatDay(e.day)}${e.time ? ` at ${formatTime(e.time)}` : ""}`,
+        },
+        "Delete",
+      );
+      del.addEventListener("click", async () => {
+        if (!confirm("Delete this check-in?")) return;
+        await remove("entry", e.id);
+        announce("Check-in deleted.");
+      });
+      return h(
+        "li",
+        { class: "checkin", dataset: { id: e.id } },
+        h(
+          "div",
+          { class: "row" },
+          h("span", { class: "grow label" }, `${formatDay(e.day)}${e.time ? `, ${formatTime(e.time)}` : ""}`),
+          h("span", { class: "badge" }, `Mood ${e.mood}/10`),
+          badge,
+        ),
+        entryDetails(e) ? h("p", { class: "small muted note" }, entryDetails(e)) : null,
+        del,
+      );
+    }),
+  );
 }
 
 async function renderNext(box) {
   const now = new Date().toISOString();
-  const planned = (await listLocal("treatment", (t) => new Date(t.at).getTime())).filter((t) => t.status === "planned" && new Date(t.at) >= new Date(now));
+  const planned = (await listLocal("treatment", (t) => new Date(t.at).getTime())).filter(
+    (t) => t.status === "planned" && new Date(t.at) >= new Date(now),
+  );
   const soonest = planned.at(-1);
-  fill(box,
+  fill(
+    box,
     soonest
-      ? h("p", { class: "card" }, h("span", { class: "label" }, "Next treatment"), `${TREATMENT_KINDS[soonest.kind] || soonest.kind}, ${formatDateTime(soonest.at)}. `, h("a", { href: "#/treatments" }, "Treatments"))
+      ? h(
+          "p",
+          { class: "card" },
+          h("span", { class: "label" }, "Next treatment"),
+          `${TREATMENT_KINDS[soonest.kind] || soonest.kind}, ${formatDateTime(soonest.at)}. `,
+          h("a", { href: "#/treatments" }, "Treatments"),
+        )
       : null,
-    h("p", {}, h("a", { href: "#/questionnaires" }, "Take a PHQ-9 or GAD-7 questionnaire"), h("span", { class: "muted small" }, " — every week or two helps you and your clinician see the trend.")),
+    h(
+      "p",
+      {},
+      h("a", { href: "#/questionnaires" }, "Take a PHQ-9 or GAD-7 questionnaire"),
+      h("span", { class: "muted small" }, " — every week or two helps you and your clinician see the trend."),
+    ),
   );
 }
