@@ -65,6 +65,7 @@ class ShareCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     period_to: date | None = msgspec.field(default=None, name="to")
     expires_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
     label: Annotated[str, msgspec.Meta(max_length=80)] = ""
+    message: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
 class Share(msgspec.Struct, kw_only=True):
@@ -73,6 +74,7 @@ class Share(msgspec.Struct, kw_only=True):
     id: str
     audience: ShareAudience
     label: str
+    message: str
     guides: list[str]
     include_schedule: bool
     period_from: date | None = msgspec.field(name="from")
@@ -98,7 +100,8 @@ class ScheduleItem(msgspec.Struct, frozen=True):
 
 
 class FamilyView(msgspec.Struct, kw_only=True, tag_field="audience", tag="family"):
-    label: str
+    # The owner's message to the holder; never the label, which is the owner's private name.
+    message: str
     expires_at: datetime
     guides: list[Guide]
     schedule: list[ScheduleItem] | None
@@ -126,9 +129,11 @@ class Row(NamedTuple):
     revoked_at: str | None
     opens: int
     last_opened_at: str | None
+    message: str
 
 
 COLUMNS = ", ".join(Row._fields)
+PLACEHOLDERS = ", ".join("?" * (len(Row._fields) + 1))  # the row, then the token's hash
 
 
 def timestamp(moment: datetime) -> str:
@@ -149,6 +154,7 @@ def share_of(row: Row, now: datetime) -> Share:
         id=row.id,
         audience=row.audience,
         label=row.label,
+        message=row.message,
         guides=msgspec.json.decode(row.guides, type=list[str]),
         include_schedule=bool(row.include_schedule),
         period_from=None if row.period_from is None else date.fromisoformat(row.period_from),
@@ -167,7 +173,7 @@ def share_of(row: Row, now: datetime) -> Share:
 
 def _insert(conn: sqlite3.Connection, row: Row, digest: bytes) -> None:
     conn.execute(
-        f"INSERT INTO shares ({COLUMNS}, token_hash) VALUES ({', '.join('?' * 14)})",  # noqa: S608
+        f"INSERT INTO shares ({COLUMNS}, token_hash) VALUES ({PLACEHOLDERS})",  # noqa: S608
         (*row, digest),
     )
 
@@ -252,6 +258,8 @@ def validate(body: ShareCreate, guides: Library, now: datetime, today: date) -> 
             raise field_error("guides", "a clinician link shares a report, not guides.")
         if body.include_schedule:
             raise field_error("include_schedule", "only a family link includes the schedule.")
+        if body.message.strip():
+            raise field_error("message", "only a family link carries a message.")
         # The same defaults as GET /api/trends: the last 90 days.
         start = body.period_from
         period_to = body.period_to or (today if start is None else max(today, start))
@@ -279,6 +287,7 @@ def validate(body: ShareCreate, guides: Library, now: datetime, today: date) -> 
         revoked_at=None,
         opens=0,
         last_opened_at=None,
+        message=body.message.strip(),
     )
 
 
@@ -412,7 +421,7 @@ class SharedController(Controller):
                 else None
             )
             view = FamilyView(
-                label=row.label,
+                message=row.message,
                 expires_at=datetime.fromisoformat(row.expires_at),
                 guides=[services.guides[slug] for slug in slugs if slug in services.guides],
                 schedule=schedule,
