@@ -31,11 +31,34 @@ export default async function account() {
   await renderSessions(sessions);
 }
 
-function timeZones() {
-  const list = h("datalist", { id: "time-zones" });
-  const zones = Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : [];
-  list.append(...zones.map((z) => h("option", { value: z })));
-  return list;
+/** Every time zone the browser knows, as "Europe / Paris" style words a person can search. */
+const zoneWords = (z) => z.replaceAll("_", " ").replaceAll("/", " / ");
+
+/** A searchable list: type part of a city or region, pick from the (filtered) list. */
+function zonePicker(current) {
+  const all = Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : [];
+  const zones = all.includes(current) ? all : [current, ...all];
+  const search = h("input", {
+    type: "search",
+    name: "zone-search",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "e.g. Paris, New York",
+  });
+  const select = h("select", { name: "timezone", size: 5 });
+  const show = () => {
+    const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    const hits = zones.filter((z) => z === current || words.every((w) => zoneWords(z).toLowerCase().includes(w)));
+    select.replaceChildren(
+      ...hits
+        .slice(0, 200)
+        .map((z) => h("option", { value: z, selected: z === (select.value || current) }, zoneWords(z))),
+    );
+  };
+  search.addEventListener("input", show);
+  show();
+  select.value = current;
+  return { search, select };
 }
 
 function profileForm(me) {
@@ -46,22 +69,21 @@ function profileForm(me) {
     value: me.display_name || "",
     autocomplete: "name",
   });
-  const zone = h("input", {
-    type: "text",
-    name: "timezone",
-    value: me.timezone,
-    list: "time-zones",
-    autocomplete: "off",
-    spellcheck: "false",
-  });
+  const { search, select: zone } = zonePicker(me.timezone);
   const baseline = h("input", { type: "date", name: "baseline_date", value: me.baseline_date || "" });
   const form = h(
     "form",
     { class: "card", novalidate: true, "aria-labelledby": "profile-title" },
     h("h2", { id: "profile-title" }, "Profile"),
     field("Display name", name, "Shown on your reports and to a clinician you share with."),
-    field("Time zone", zone, "Your days start and end in this time zone."),
-    timeZones(),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Time zone"),
+      h("p", { class: "hint" }, "Your days start and end in this time zone."),
+      field("Search time zones", search),
+      field("Your time zone", zone),
+    ),
     field(
       "Baseline date (optional)",
       baseline,
@@ -74,7 +96,11 @@ function profileForm(me) {
     try {
       const updated = await api("/api/account", {
         method: "PATCH",
-        body: { display_name: name.value.trim(), timezone: zone.value.trim(), baseline_date: baseline.value || null },
+        body: {
+          display_name: name.value.trim(),
+          timezone: zone.value || me.timezone,
+          baseline_date: baseline.value || null,
+        },
       });
       await updateAccount(updated);
       formError(form, "");

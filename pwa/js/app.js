@@ -1,6 +1,7 @@
 // Start-up: crisis button, service worker, who is logged in, sync, then the screen in the URL.
 import { DATA_CHANGED, SESSION_CHANGED, UNAUTHORIZED } from "./events.js";
 import { initCrisisButton } from "./crisis.js";
+import "./install.js"; // listens for the browser's install prompt from the first moment
 import { renderSyncIssues } from "./conflicts.js";
 import { go } from "./nav.js";
 import { startRouter } from "./router.js";
@@ -21,13 +22,23 @@ async function showNetwork() {
   renderSyncIssues();
 }
 
+/** Keep --tabs-h at the tab bar's height: it grows with the text size, and the page's bottom
+ * padding and the toast must clear it. */
+function trackTabBar() {
+  const tabs = document.getElementById("tabs");
+  const set = () => document.documentElement.style.setProperty("--tabs-h", `${tabs.offsetHeight || 0}px`);
+  new ResizeObserver(set).observe(tabs);
+  set();
+}
+
 async function main() {
   initCrisisButton();
+  trackTabBar();
   registerWorker();
   try {
     await restore();
-  } catch (error) {
-    announce(`Could not reach Waypoint: ${error.message}`);
+  } catch {
+    announce("Waypoint's server couldn't be reached. What you save stays on this phone.");
   }
   window.addEventListener("online", () => {
     announce("You're back online. Syncing…");

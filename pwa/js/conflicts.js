@@ -3,28 +3,59 @@
 import { fill, h } from "./dom.js";
 import { describe } from "./format.js";
 import { KINDS } from "./kinds.js";
-import { discard, outboxItems, resolve } from "./sync.js";
+import { go } from "./nav.js";
+import { discard, editConflict, outboxItems, resolve } from "./sync.js";
 import { session } from "./session.js";
 
 let open = false;
 let shown = "";
 
+const EDITOR = { entry: "today", treatment: "treatments" }; // the screens that can edit a kind
+
+/** Open a record's editor with a draft (the person's own version). */
+export function openEditor(kind, edit) {
+  sessionStorage.setItem(`draft:${kind}`, JSON.stringify(edit));
+  go(`${EDITOR[kind]}/edit`);
+}
+
+/** The draft left by openEditor for this kind, once. */
+export function takeDraft(kind) {
+  const raw = sessionStorage.getItem(`draft:${kind}`);
+  sessionStorage.removeItem(`draft:${kind}`);
+  return raw ? JSON.parse(raw) : null;
+}
+
+function editButton(item, onEdit) {
+  if (!EDITOR[item.kind] || item.op !== "put") return null;
+  return h("button", { class: "btn small secondary", type: "button", onclick: onEdit }, "Edit");
+}
+
 function card(item) {
   const noun = KINDS[item.kind].noun;
   const mine = item.op === "delete" ? "You deleted it" : describe(item.kind, item.body);
   if (item.state === "error") {
+    const edit = () => openEditor(item.kind, { id: item.id, draft: item.body, baseVersion: item.base_version });
     return h(
       "div",
       { class: "conflict" },
-      h("p", {}, `The server did not accept this ${noun}: ${item.error}`),
+      h("p", {}, `This ${noun} couldn't be saved. ${item.error}`),
       h("p", { class: "small" }, mine),
-      h("button", { class: "btn small secondary", type: "button", onclick: () => discard(item.key) }, "Discard it"),
+      h(
+        "div",
+        { class: "row" },
+        editButton(item, edit),
+        h("button", { class: "btn small secondary", type: "button", onclick: () => discard(item.key) }, "Discard it"),
+      ),
     );
   }
+  const edit = async () => {
+    const choice = await editConflict(item.key);
+    if (choice) openEditor(choice.kind, choice);
+  };
   return h(
     "div",
     { class: "conflict" },
-    h("p", {}, `This ${noun} was changed on another device. Which version should stay?`),
+    h("p", {}, `This ${noun} was also changed on another device. Which version should stay?`),
     h(
       "div",
       { class: "versions" },
@@ -38,15 +69,23 @@ function card(item) {
       h(
         "div",
         {},
-        h("p", { class: "label" }, "The other version"),
+        h("p", { class: "label" }, "Theirs (the other device)"),
         h("p", { class: "small" }, describe(item.kind, item.server)),
         h(
           "button",
           { class: "btn small secondary", type: "button", onclick: () => resolve(item.key, "server") },
-          "Keep the other",
+          "Keep theirs",
         ),
       ),
     ),
+    editButton(item, edit)
+      ? h(
+          "p",
+          { class: "small" },
+          editButton(item, edit),
+          " Start from yours and change it; the other version stays until you save.",
+        )
+      : null,
   );
 }
 

@@ -9,6 +9,9 @@ export function h(tag, attrs = {}, ...children) {
     if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
     else if (key === "class") el.className = value;
     else if (key === "dataset") Object.assign(el.dataset, value);
+    // The default too, so form.reset() comes back to it (a reset form must still be valid).
+    else if (key === "checked") el.checked = el.defaultChecked = Boolean(value);
+    else if (key === "selected") el.selected = el.defaultSelected = Boolean(value);
     else if (key in el && typeof value !== "string") el[key] = value;
     else el.setAttribute(key, value === true ? "" : String(value));
   }
@@ -115,4 +118,65 @@ export function formError(form, message) {
   box.textContent = message || "";
   box.hidden = !message;
   return box;
+}
+
+/** The box a field's error goes in: its .field wrapper or its fieldset. */
+const holderOf = (control) => control.closest(".field, fieldset, .row") || control.parentElement;
+
+/** Forget every field error in a form (and the form-level one). */
+export function clearErrors(form) {
+  for (const p of form.querySelectorAll(".field-error")) p.remove();
+  for (const el of form.querySelectorAll(".invalid")) el.classList.remove("invalid");
+  for (const el of form.querySelectorAll("[aria-invalid]")) {
+    el.removeAttribute("aria-invalid");
+    const ids = (el.getAttribute("aria-describedby") || "").split(" ").filter((id) => !id.startsWith("err-"));
+    if (ids.length) el.setAttribute("aria-describedby", ids.join(" "));
+    else el.removeAttribute("aria-describedby");
+  }
+  formError(form, "");
+}
+
+/**
+ * Show `message` next to a field (an input, or a fieldset of radios), mark it invalid, and —
+ * for the first error — focus it, so a person sees and hears what to fix and where.
+ */
+export function fieldError(control, message, { focus = true } = {}) {
+  const holder = holderOf(control);
+  const id = uid("err");
+  holder.classList.add("invalid");
+  const text = h("p", { class: "error field-error", id }, message);
+  const anchor = holder.querySelector(":scope > legend") || holder.querySelector(":scope > .label, :scope > label");
+  if (anchor) anchor.after(text);
+  else holder.prepend(text);
+  const inputs = control.matches("input, select, textarea")
+    ? [control]
+    : [...control.querySelectorAll("input, select, textarea")];
+  for (const input of inputs) {
+    input.setAttribute("aria-invalid", "true");
+    const ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    input.setAttribute("aria-describedby", [id, ...ids].join(" "));
+  }
+  if (focus) {
+    inputs[0]?.focus();
+    holder.scrollIntoView({ block: "center" });
+  }
+  return text;
+}
+
+/** Several [field, sentence] problems at once; `controls` maps a field name to its control. */
+export function showProblems(form, problems, controls) {
+  clearErrors(form);
+  let first = true;
+  const loose = [];
+  for (const [name, message] of problems) {
+    const control = controls[name];
+    if (!control) {
+      loose.push(message);
+      continue;
+    }
+    fieldError(control, message, { focus: first });
+    first = false;
+  }
+  if (loose.length) formError(form, [...new Set(loose)].join(" "));
+  return problems.length > 0;
 }

@@ -5,6 +5,16 @@ import { addDays, localDay } from "./format.js";
 import { announce } from "./status.js";
 import { sync } from "./sync.js";
 
+// Daylio's column names as a person reads them.
+const COLUMN_WORDS = {
+  full_date: "date",
+  activities: "activities",
+  note: "note",
+  mood: "mood",
+  time: "time",
+  row: "the row",
+};
+
 export default async function exportScreen() {
   const from = h("input", { type: "date", name: "from", value: addDays(localDay(), -89), max: localDay() });
   const to = h("input", { type: "date", name: "to", value: localDay(), max: localDay() });
@@ -88,7 +98,7 @@ function importCard(id, title, hint, accept, path, type) {
     } catch (error) {
       const lines = (error.body?.extra || [])
         .filter((e) => e.line)
-        .map((e) => `Line ${e.line}, ${e.field}: ${e.message}`);
+        .map((e) => `Line ${e.line}, ${COLUMN_WORDS[e.field] || e.field}: ${e.message}`);
       fill(
         result,
         h(

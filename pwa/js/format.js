@@ -33,6 +33,9 @@ const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
 });
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 export const formatDay = (day) => dayFormat.format(new Date(`${day}T12:00:00`));
+const dayYearFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" });
+/** "3 Oct 2026": for titles and axes, where the year matters. */
+export const formatDayYear = (day) => dayYearFormat.format(new Date(`${day}T12:00:00`));
 /** "HH:MM:SS" (a check-in's local time) in the reader's own clock style. */
 export const formatTime = (time) => timeFormat.format(new Date(`2000-01-01T${time}`));
 export const formatDateTime = (iso) => dateTimeFormat.format(new Date(iso));

@@ -4,6 +4,11 @@ import { api, isOffline } from "./api.js";
 import { getMeta, setMeta } from "./db.js";
 import { fill, h, screen } from "./dom.js";
 import { renderGuide, snippetNodes } from "./guide-render.js";
+import { session } from "./session.js";
+
+/** Without an account there is no tab bar: a guest always has a way back to the start. */
+const back = () =>
+  session.account ? null : h("p", { class: "back" }, h("a", { href: "#/welcome" }, "← Back to the start"));
 
 const AUDIENCE = { patient: "For you", family: "For family", both: "For you and family" };
 
@@ -31,6 +36,7 @@ export default async function guides({ params, signal }) {
   });
   screen(
     "Guides",
+    back(),
     h("p", {}, "Plain-language guides about ketamine treatment, for you and for the people around you."),
     search,
     results,
@@ -117,8 +123,10 @@ async function read(slug) {
   if (!saved.has(slug)) await setMeta("guides-read", [...saved, slug]);
   screen(
     guide.title,
+    h("p", { class: "back" }, h("a", { href: "#/guides" }, "← All guides")),
     h("p", {}, guide.summary),
     renderGuide(guide),
     h("p", {}, h("a", { href: "#/guides" }, "All guides")),
+    back(),
   );
 }

@@ -4,7 +4,7 @@ import { DATA_CHANGED } from "./events.js";
 import { api, isOffline } from "./api.js";
 import { checkCrisis } from "./crisis.js";
 import { getMeta, setMeta } from "./db.js";
-import { fill, formError, h, screen, uid } from "./dom.js";
+import { clearErrors, fieldError, fill, formError, h, screen, uid } from "./dom.js";
 import { formatDateTime, isoWithOffset } from "./format.js";
 import { go } from "./nav.js";
 import { announce } from "./status.js";
@@ -124,13 +124,22 @@ function questionnaire(spec) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const answers = names.map((n) => form.querySelector(`input[name="${n}"]:checked`)?.value);
-    const missing = answers.indexOf(undefined);
-    if (missing >= 0) {
-      formError(form, `Please answer question ${missing + 1} (and any others left blank).`);
-      form.querySelector(`input[name="${names[missing]}"]`).focus();
+    clearErrors(form);
+    // Every skipped question is marked where it is; the first one takes the focus.
+    const skipped = names.map((n, k) => [n, k]).filter(([, k]) => answers[k] === undefined);
+    if (skipped.length) {
+      for (const [i, [n, k]] of skipped.entries()) {
+        const set = form.querySelector(`input[name="${n}"]`).closest("fieldset");
+        fieldError(set, `Please answer question ${k + 1}.`, { focus: i === 0 });
+      }
+      formError(
+        form,
+        skipped.length === 1
+          ? "One question is still unanswered."
+          : `${skipped.length} questions are still unanswered.`,
+      );
       return;
     }
-    formError(form, "");
     const difficulty = form.querySelector(`input[name="${difficultyName}"]:checked`)?.value;
     const body = { instrument: spec.id, answers: answers.map(Number), taken_at: isoWithOffset() };
     if (spec.difficulty) body.difficulty = difficulty === undefined ? null : Number(difficulty);

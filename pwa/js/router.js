@@ -1,6 +1,6 @@
 // Hash routing: #/today, #/guides/<slug>, ... Each screen is its own module, loaded on first use.
 import { SESSION_CHANGED } from "./events.js";
-import { OfflineError } from "./api.js";
+import { ApiError, OfflineError } from "./api.js";
 import { go, parse } from "./nav.js";
 import { session } from "./session.js";
 
@@ -15,22 +15,24 @@ const SCREENS = {
   account: () => import("./account.js"),
   more: () => import("./more.js"),
   login: () => import("./login.js"),
+  welcome: () => import("./welcome.js"),
+  calendar: () => import("./calendar.js"),
 };
-const PUBLIC = new Set(["login", "guides"]);
-const TAB_OF = { questionnaires: "more", share: "more", export: "more", account: "more" };
+const PUBLIC = new Set(["login", "guides", "welcome"]);
+const TAB_OF = { questionnaires: "more", share: "more", export: "more", account: "more", calendar: "trends" };
 
 let current; // AbortController of the screen on display
 let first = true;
 
 async function render(event) {
   const { name, params } = parse();
-  if (!SCREENS[name]) return go(session.account ? "today" : "login");
+  if (!SCREENS[name]) return go(session.account ? "today" : "welcome");
   if (!session.account && !PUBLIC.has(name)) {
     // Come back here after logging in — unless this is the screen someone just logged out of.
     if (event?.type !== SESSION_CHANGED) sessionStorage.setItem("after-login", location.hash);
-    return go("login");
+    return go(event?.type === SESSION_CHANGED ? "welcome" : "login");
   }
-  if (session.account && name === "login") return go("today");
+  if (session.account && (name === "login" || name === "welcome")) return go("today");
   current?.abort();
   current = new AbortController();
   const signal = current.signal;
@@ -54,7 +56,9 @@ async function render(event) {
     p.textContent =
       error instanceof OfflineError
         ? "This screen isn't available offline yet. It will work once you're connected."
-        : `Something went wrong: ${error.message}`;
+        : error instanceof ApiError
+          ? error.message
+          : "Something went wrong on this screen. Reload the page to try again; nothing saved is lost.";
     main.replaceChildren(p);
   }
   if (!first && !signal.aborted) document.querySelector("#main h1")?.focus();

@@ -6,17 +6,28 @@ import { setUser } from "./sync.js";
 
 export const session = { account: null, offline: false };
 
+// Whether this browser holds a session, kept beside the (HttpOnly) cookie: with none, the first
+// screen does not ask the server and so never meets a 401 (which the console reports as an error).
+const HINT = "waypoint-signed-in";
+const remember = (yes) => (yes ? localStorage.setItem(HINT, "1") : localStorage.removeItem(HINT));
+
 /** Ask the server who we are; offline, trust the saved account. */
 export async function restore() {
+  if (!localStorage.getItem(HINT)) {
+    session.account = null;
+    return null;
+  }
   try {
     session.account = await api("/api/account");
     await setMeta("account", session.account);
+    remember(true);
   } catch (error) {
     if (isOffline(error)) {
       session.account = await getMeta("account");
       session.offline = true;
     } else if (error instanceof ApiError && error.status === 401) {
       session.account = null;
+      remember(false);
       await setMeta("account", null);
     } else {
       throw error;
@@ -28,6 +39,7 @@ export async function restore() {
 
 export async function signedIn(account) {
   session.account = account;
+  remember(true);
   await setMeta("account", account);
   await setUser(account.username);
   emit(SESSION_CHANGED);
@@ -42,6 +54,7 @@ export async function updateAccount(account) {
 /** Logged out: the journal copy leaves this device; unsent writes stay until they can be sent. */
 export async function signedOut() {
   session.account = null;
+  remember(false);
   await setMeta("account", null);
   await clearRecords();
   await setMeta("owner", null);

@@ -5,6 +5,7 @@ import { field, fill, formError, h, radioValue, screen, uid } from "./dom.js";
 import { addDays, formatDateTime, formatDay, isoWithOffset, localDay } from "./format.js";
 import { announce } from "./status.js";
 
+const DEFAULT_DAYS = { family: 30, clinician: 14 }; // as the server's own defaults
 const EXPIRY = [
   [7, "1 week"],
   [14, "2 weeks"],
@@ -49,9 +50,11 @@ function expirySelect(days) {
 function createForm(guides, created, refresh) {
   const audienceName = uid("audience");
   const label = h("input", { type: "text", name: "label", maxlength: 80, placeholder: "e.g. For Sam" });
+  const message = h("textarea", { name: "message", maxlength: 500, rows: 2 });
   const schedule = h("input", { type: "checkbox", name: "schedule" });
   const from = h("input", { type: "date", name: "from", value: addDays(localDay(), -89), max: localDay() });
   const to = h("input", { type: "date", name: "to", value: localDay(), max: localDay() });
+  // The server's defaults: a family link lasts 30 days, a clinician link 14.
   const expires = expirySelect(30);
   const family = h(
     "div",
@@ -72,6 +75,11 @@ function createForm(guides, created, refresh) {
         : h("p", { class: "muted" }, "No guides available."),
     ),
     h("label", { class: "check" }, schedule, "Include the dates of planned treatments (date, time and kind only)"),
+    field(
+      "Message to them (optional)",
+      message,
+      "Shown at the top of their page, e.g. “Thanks for driving me on Friday.”",
+    ),
   );
   const clinician = h(
     "div",
@@ -86,6 +94,11 @@ function createForm(guides, created, refresh) {
       "p",
       { class: "small muted" },
       "They see a summary (baseline, change, scores, adherence) and can download the one-page PDF report.",
+    ),
+    h(
+      "p",
+      { class: "small" },
+      "Safety flags are shown too: how many times your mood was at its lowest or PHQ-9 question 9 (thoughts of self-harm) was answered above 0. They are not alerted in real time.",
     ),
   );
   const form = h(
@@ -115,10 +128,13 @@ function createForm(guides, created, refresh) {
     field("Link stops working after", expires),
     h("button", { class: "btn wide", type: "submit" }, "Create link"),
   );
+  let audienceShown = "family";
   form.addEventListener("change", () => {
     const who = radioValue(form, audienceName);
     family.hidden = who !== "family";
     clinician.hidden = who !== "clinician";
+    if (who !== audienceShown) expires.value = String(DEFAULT_DAYS[who]);
+    audienceShown = who;
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -131,6 +147,7 @@ function createForm(guides, created, refresh) {
     if (audience === "family") {
       body.guides = [...form.querySelectorAll('input[name="guide"]:checked')].map((i) => i.value);
       body.include_schedule = schedule.checked;
+      if (message.value.trim()) body.message = message.value.trim();
       if (!body.guides.length && !body.include_schedule)
         return formError(form, "Choose at least one guide, or include the schedule.");
     } else {
@@ -191,7 +208,8 @@ function showCreated(box, link) {
       h("div", { class: "row" }, copy, shareButton),
     ),
   );
-  box.querySelector("h2").focus();
+  box.scrollIntoView({ block: "start" });
+  box.querySelector("h2").focus({ preventScroll: true });
 }
 
 async function renderList(box) {

@@ -30,7 +30,7 @@ async function open() {
   if (response.status === 404 || response.status === 401)
     return gone("It may have expired or been cancelled, or it was copied incompletely.");
   if (response.status === 429) return gone("Too many attempts from this network. Wait a few minutes and try again.");
-  if (!response.ok) return gone(`The server answered ${response.status}. Try again later.`);
+  if (!response.ok) return gone("Waypoint couldn't open it just now. Try again in a few minutes.");
   const view = await response.json();
   if (view.audience === "clinician") clinician(view);
   else family(view);
@@ -85,7 +85,9 @@ function family(view) {
         )
       : null;
   screen(
-    view.label ? `Shared with you: ${view.label}` : "Shared with you",
+    "Shared with you",
+    // The owner's message to them (never the link's label: that stays private to the owner).
+    view.message ? h("blockquote", { class: "card message note" }, view.message) : null,
     h(
       "p",
       {},
@@ -129,7 +131,9 @@ async function downloadReport(button, view) {
     const response = await fetch("/api/shared/report.pdf", { headers: auth, credentials: "omit", cache: "no-store" });
     if (!response.ok)
       throw new Error(
-        response.status === 404 ? "The link has expired or been cancelled." : `The server answered ${response.status}.`,
+        response.status === 404
+          ? "The link has expired or been cancelled."
+          : "The report couldn't be made just now. Try again in a few minutes.",
       );
     const url = URL.createObjectURL(await response.blob());
     const a = h("a", { href: url, download: `waypoint-report-${view.from}-to-${view.to}.pdf` });

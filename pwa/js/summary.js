@@ -1,5 +1,5 @@
 // The trends summary in plain words: baseline, change, response status, last treatment.
-import { formatDay } from "./format.js";
+import { addDays, formatDay, localDay } from "./format.js";
 
 const STATUS = {
   remission: "remission (a score below 5)",
@@ -9,8 +9,49 @@ const STATUS = {
 };
 const one = (x) => (Math.round(x * 10) / 10).toLocaleString(undefined, { maximumFractionDigits: 1 });
 
+const points = (n) => `${n} point${n === 1 ? "" : "s"}`;
+
+/**
+ * The one sentence a patient reads first, from GET /api/trends' summary:
+ * "This week: 6/10, about 2 points above your mood before treatment."
+ * Rules: the latest 7-day average, rounded to a whole number; against the baseline when there is
+ * one — a difference under half a point is "about the same", anything else is named, below as
+ * plainly as above; "This week" only when that average ends today or yesterday, otherwise the
+ * week is dated. Without a 7-day average (too few check-ins), it says so instead of guessing.
+ */
+export function headline(sm, today = localDay()) {
+  if (!sm || sm.latest_mood_7d == null) {
+    return "Not enough check-ins yet to say how your week is going. One check-in a day is enough.";
+  }
+  const end = sm.latest_mood_7d_date;
+  const recent = !end || end >= addDays(today, -1);
+  const when = recent ? "This week" : `The week to ${formatDay(end)}`;
+  const now = `${when}: ${Math.round(sm.latest_mood_7d)}/10`;
+  // The server gives a change only once the latest week comes after the baseline period.
+  const change = sm.mood_change;
+  if (sm.baseline_mood == null || change == null) {
+    return `${now}. Not enough data yet to compare it with your mood before treatment.`;
+  }
+  const before = sm.baseline_source === "user" ? "your mood before your baseline date" : "your mood before treatment";
+  if (Math.abs(change) < 0.5) return `${now}, about the same as ${before}.`;
+  const size = Math.max(1, Math.round(Math.abs(change)));
+  return `${now}, about ${points(size)} ${change > 0 ? "above" : "below"} ${before}.`;
+}
+
+/**
+ * The check-in rate counted from the first check-in in `days` (GET /api/trends' daily series),
+ * so days before someone started using Waypoint do not count against them.
+ * {logged, total, since} or null without any check-in.
+ */
+export function checkinRate(days) {
+  const first = days.findIndex((d) => d.checkins > 0);
+  if (first < 0) return null;
+  const counted = days.slice(first);
+  return { logged: counted.filter((d) => d.checkins > 0).length, total: counted.length, since: days[first].day };
+}
+
 /** Sentences for a Summary from GET /api/trends (or a clinician link). `you` is false for a third person. */
-export function summarySentences(sm, { you = true } = {}) {
+export function summarySentences(sm, { you = true, rate = null } = {}) {
   if (!sm) return [];
   const your = you ? "your" : "the";
   const out = [];
@@ -62,7 +103,12 @@ export function summarySentences(sm, { you = true } = {}) {
   }
   if (sm.plateau)
     out.push("Improvement seems to have levelled off (a plateau). This can be worth raising with the clinic.");
-  if (sm.days_in_period) {
+  if (rate) {
+    const share = Math.round((rate.logged / rate.total) * 100);
+    out.push(
+      `Check-ins on ${rate.logged} of ${rate.total} days since your first one in this period (${formatDay(rate.since)}): ${share} %.`,
+    );
+  } else if (sm.days_in_period) {
     out.push(
       `Check-ins on ${sm.days_logged} of ${sm.days_in_period} days (${Math.round((sm.adherence ?? sm.days_logged / sm.days_in_period) * 100)} %).`,
     );

@@ -3,7 +3,7 @@
 // A 409 keeps both versions until the person chooses. /api/changes brings other devices' writes.
 import { DATA_CHANGED, emit } from "./events.js";
 import { api, ApiError, isOffline } from "./api.js";
-import { recordPath } from "./kinds.js";
+import { problemsOf, recordPath } from "./kinds.js";
 import { all, byKind, clearRecords, del, done as request, get, getMeta, put, recordKey, setMeta, tx } from "./db.js";
 
 const SERVER_FIELDS = ["id", "version", "updated_at", "flagged", "crisis", "key", "_kind", "pending"];
@@ -48,6 +48,9 @@ export async function outboxItems() {
  * try to send. Returns {record, sent, offline, conflict, error}; `record.crisis` when flagged.
  */
 export async function save(kind, fields, { id = crypto.randomUUID(), baseVersion = null } = {}) {
+  // A record the server would refuse is never queued: it would only come back as an error.
+  const problems = problemsOf(kind, fields);
+  if (problems.length) return { invalid: problems };
   const key = recordKey(kind, id);
   await tx(["outbox", "records"], "readwrite", async ({ outbox, records }) => {
     const earlier = await request(outbox.get(key));
@@ -242,6 +245,20 @@ export async function resolve(key, choice) {
   }
   changed();
   await sync();
+}
+
+/**
+ * "Edit" in a conflict: the other version stays (as with "Keep theirs") and the person's own
+ * version comes back as a draft to edit; saving the draft replaces the other version.
+ * Returns {kind, id, draft, baseVersion}, or null when nothing is waiting.
+ */
+export async function editConflict(key) {
+  const item = await get("outbox", key);
+  if (!item) return null;
+  const draft = item.op === "put" ? item.body : fieldsOf(item.server);
+  await resolve(key, "server");
+  if (item.server.deleted) return { kind: item.kind, id: crypto.randomUUID(), draft, baseVersion: null };
+  return { kind: item.kind, id: item.id, draft, baseVersion: item.server.version };
 }
 
 /** Drop a write the server refused (after showing why). */

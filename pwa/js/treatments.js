@@ -1,9 +1,12 @@
-// Treatments: log a session that happened, plan upcoming ones, see them all.
+// Treatments: log a session that happened, plan upcoming ones, edit any of them (add blood
+// pressure or side effects the next day, reschedule, mark as done) through the same versioned
+// PUT as a new one, offline-first.
+import { takeDraft } from "./conflicts.js";
+import { checkedValues, chips, clearErrors, field, fill, h, radioValue, screen, showProblems, uid } from "./dom.js";
 import { DATA_CHANGED } from "./events.js";
-import { checkedValues, chips, field, fill, formError, h, radioValue, screen, uid } from "./dom.js";
 import { formatDateTime, isoWithOffset, pad } from "./format.js";
 import { TREATMENT_KINDS } from "./kinds.js";
-import { announce } from "./status.js";
+import { announce, announceSaved } from "./status.js";
 import { fieldsOf, listLocal, outboxItems, remove, save } from "./sync.js";
 
 const SIDE_EFFECTS = [
@@ -19,21 +22,45 @@ const SIDE_EFFECTS = [
 ];
 const DAY_MS = 864e5;
 
-export default async function treatments({ signal }) {
+export default async function treatments({ params, signal }) {
+  const formBox = h("div");
   const lists = h("div");
-  screen("Treatments", form(), lists);
-  const refresh = () => renderLists(lists);
+  screen("Treatments", formBox, lists);
+  const showNew = () => fill(formBox, treatmentForm({ onSaved: showNew }));
+  const edit = (record) => {
+    fill(formBox, treatmentForm({ record, onSaved: showNew, onCancel: showNew }));
+    formBox.scrollIntoView({ block: "start" });
+    formBox.querySelector("h2")?.focus();
+  };
+  const draft = params[0] === "edit" ? takeDraft("treatment") : null;
+  if (draft) edit({ ...draft.draft, id: draft.id, version: draft.baseVersion });
+  else showNew();
+  const refresh = () => renderLists(lists, edit);
   window.addEventListener(DATA_CHANGED, refresh, { signal });
   await refresh();
 }
 
-function localInputValue(date) {
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
+// Date and time are two inputs, not one datetime-local: each stays readable at large text.
+const dateValue = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+const timeValue = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
 
-function bloodPressure(label, name) {
-  const sys = h("input", { type: "number", name: `${name}-sys`, min: 40, max: 300, inputmode: "numeric" });
-  const dia = h("input", { type: "number", name: `${name}-dia`, min: 20, max: 200, inputmode: "numeric" });
+function bloodPressure(label, name, value) {
+  const sys = h("input", {
+    type: "number",
+    name: `${name}-sys`,
+    min: 40,
+    max: 300,
+    inputmode: "numeric",
+    value: value?.systolic ?? "",
+  });
+  const dia = h("input", {
+    type: "number",
+    name: `${name}-dia`,
+    min: 20,
+    max: 200,
+    inputmode: "numeric",
+    value: value?.diastolic ?? "",
+  });
   return h(
     "fieldset",
     {},
@@ -48,60 +75,102 @@ function readPressure(form, name) {
   return sys && dia ? { systolic: Number(sys), diastolic: Number(dia) } : null;
 }
 
-function form() {
-  const when = h("input", { type: "datetime-local", name: "at", required: true, value: localInputValue(new Date()) });
+const STATUS_WORDS = [
+  ["done", "happened"],
+  ["planned", "is planned"],
+  ["cancelled", "was cancelled"],
+];
+
+/** The treatment form: new (record null) or an edit of `record` (its id and version are kept). */
+function treatmentForm({ record = null, onSaved, onCancel }) {
+  const r = record || { status: "done" };
+  const start = r.at ? new Date(r.at) : new Date();
+  const when = h("input", { type: "date", name: "at-day", required: true, value: dateValue(start) });
+  const time = h("input", { type: "time", name: "at-time", required: true, value: timeValue(start) });
   const kind = h(
     "select",
     { name: "kind" },
-    Object.entries(TREATMENT_KINDS).map(([value, label]) => h("option", { value }, label)),
+    Object.entries(TREATMENT_KINDS).map(([value, label]) => h("option", { value, selected: value === r.kind }, label)),
   );
-  const dose = h("input", { type: "number", name: "dose", min: 0, step: "any", inputmode: "decimal" });
-  const clinic = h("input", { type: "text", name: "clinic", maxlength: 200, autocomplete: "organization" });
-  const notes = h("textarea", { name: "notes", maxlength: 10000, rows: 3 });
+  const dose = h("input", {
+    type: "number",
+    name: "dose",
+    min: 0,
+    step: "any",
+    inputmode: "decimal",
+    value: r.dose_mg ?? "",
+  });
+  const clinic = h("input", {
+    type: "text",
+    name: "clinic",
+    maxlength: 200,
+    autocomplete: "organization",
+    value: r.clinic || "",
+  });
+  const notes = h("textarea", { name: "notes", maxlength: 10000, rows: 3 }, r.notes || "");
   const statusName = uid("status");
+  // "Cancelled" only for an existing one: a new treatment either happened or is planned.
+  const choices = STATUS_WORDS.filter(([value]) => record || value !== "cancelled");
   const status = h(
     "fieldset",
     {},
     h("legend", {}, "This treatment…"),
-    h(
-      "label",
-      { class: "check" },
-      h("input", { type: "radio", name: statusName, value: "done", checked: true }),
-      "happened",
+    choices.map(([value, words]) =>
+      h(
+        "label",
+        { class: "check" },
+        h("input", { type: "radio", name: statusName, value, checked: r.status === value }),
+        words,
+      ),
     ),
-    h("label", { class: "check" }, h("input", { type: "radio", name: statusName, value: "planned" }), "is planned"),
+  );
+  const title = record
+    ? `Edit: ${TREATMENT_KINDS[r.kind] || "treatment"}, ${formatDateTime(r.at)}`
+    : "Log or plan a treatment";
+  const hasExtras = Boolean(
+    record && (r.dose_mg || r.clinic || r.notes || r.side_effects?.length || r.bp_before || r.bp_after),
   );
   const el = h(
     "form",
     { class: "card", novalidate: true, "aria-labelledby": "treat-form-title" },
-    h("h2", { id: "treat-form-title" }, "Log or plan a treatment"),
+    h("h2", { id: "treat-form-title", tabindex: "-1" }, title),
     status,
-    field("Date and time", when),
+    h("div", { class: "two" }, field("Date", when), field("Time", time)),
     field("Kind", kind),
     h(
       "details",
-      {},
-      h("summary", {}, "Dose, clinic, notes, side effects (optional)"),
+      { open: hasExtras || Boolean(record) },
+      h("summary", {}, "Dose, clinic, notes, side effects, blood pressure (optional)"),
       field("Dose in mg, as given by your clinic", dose, "For your own record. Waypoint never gives dosing advice."),
       field("Clinic", clinic),
-      h("fieldset", {}, h("legend", {}, "Side effects"), chips("side", SIDE_EFFECTS)),
-      bloodPressure("Blood pressure before", "bp-before"),
-      bloodPressure("Blood pressure after", "bp-after"),
+      h(
+        "fieldset",
+        {},
+        h("legend", {}, "Side effects"),
+        chips("side", [...new Set([...SIDE_EFFECTS, ...(r.side_effects || [])])], new Set(r.side_effects || [])),
+      ),
+      bloodPressure("Blood pressure before", "bp-before", r.bp_before),
+      bloodPressure("Blood pressure after", "bp-after", r.bp_after),
       field("Notes", notes, "Only you can read this, unless you export it."),
     ),
-    h("button", { class: "btn wide", type: "submit" }, "Save treatment"),
+    h(
+      "div",
+      { class: "row" },
+      h("button", { class: "btn wide", type: "submit" }, record ? "Save changes" : "Save treatment"),
+      onCancel ? h("button", { class: "btn secondary wide", type: "button", onclick: onCancel }, "Cancel") : null,
+    ),
   );
   el.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!when.value) return formError(el, "Choose the date and time.");
-    const at = new Date(when.value);
+    clearErrors(el);
     const chosen = radioValue(el, statusName);
-    if (chosen === "done" && at.getTime() > Date.now() + DAY_MS) {
-      formError(el, "A treatment that happened can't be in the future. Choose “is planned” instead.");
-      return when.focus();
-    }
-    formError(el, "");
-    const record = {
+    const at = when.value && time.value ? new Date(`${when.value}T${time.value}`) : null;
+    const problems = [];
+    if (!at) problems.push(["at", when.value ? "Choose the time." : "Choose the date."]);
+    else if (chosen === "done" && at.getTime() > Date.now() + DAY_MS)
+      problems.push(["at", "A treatment that happened can't be in the future. Choose “is planned” instead."]);
+    if (problems.length) return showProblems(el, problems, { at: when.value ? time : when });
+    const body = {
       at: isoWithOffset(at),
       kind: kind.value,
       status: chosen,
@@ -112,28 +181,32 @@ function form() {
       bp_before: readPressure(el, "bp-before"),
       bp_after: readPressure(el, "bp-after"),
     };
-    const outcome = await save("treatment", record);
-    el.reset();
-    when.value = localInputValue(new Date());
-    announce(
-      outcome.sent
-        ? "Treatment saved."
-        : outcome.offline
-          ? "Saved on this phone. It will be sent when you're back online."
-          : `Saved on this phone, but not accepted yet: ${outcome.error?.message || "needs your choice"}`,
+    const outcome = await save("treatment", body, record ? { id: r.id, baseVersion: r.version } : {});
+    if (outcome.invalid) {
+      const pressure = (name) => el.querySelector(`[name="${name}-sys"]`).closest("fieldset");
+      return showProblems(el, outcome.invalid, {
+        at: when,
+        kind,
+        status,
+        bp_before: pressure("bp-before"),
+        bp_after: pressure("bp-after"),
+      });
+    }
+    onSaved();
+    const saved = document.querySelector(
+      `#treatment-lists [data-id="${CSS.escape(outcome.record?.id || r.id || "")}"]`,
     );
+    announceSaved(record ? "Changes saved." : "Treatment saved.", outcome, saved);
   });
   return el;
 }
 
 async function update(t, status) {
   const outcome = await save("treatment", { ...fieldsOf(t), status }, { id: t.id, baseVersion: t.version });
-  announce(
-    `${status === "done" ? "Marked as done" : "Cancelled"}${outcome.offline ? " on this phone; it will sync later" : ""}.`,
-  );
+  announceSaved(status === "done" ? "Marked as done." : "Cancelled.", outcome, null);
 }
 
-function item(t, states) {
+function item(t, states, edit) {
   const state = states.get(t.key);
   const label = `${TREATMENT_KINDS[t.kind] || t.kind}, ${formatDateTime(t.at)}`;
   const actions = [];
@@ -165,6 +238,11 @@ function item(t, states) {
     );
   }
   actions.push(
+    h(
+      "button",
+      { class: "btn small secondary", type: "button", "aria-label": `Edit ${label}`, onclick: () => edit(t) },
+      "Edit",
+    ),
     h(
       "button",
       {
@@ -209,7 +287,7 @@ function item(t, states) {
   );
 }
 
-async function renderLists(box) {
+async function renderLists(box, edit) {
   const [all, outbox] = await Promise.all([listLocal("treatment", (t) => new Date(t.at).getTime()), outboxItems()]);
   const states = new Map(outbox.map((i) => [i.key, i.state]));
   const now = Date.now();
@@ -224,10 +302,11 @@ async function renderLists(box) {
         ? h(
             "ul",
             { class: "list card" },
-            items.map((t) => item(t, states)),
+            items.map((t) => item(t, states, edit)),
           )
         : h("p", { class: "muted" }, empty),
     );
+  box.id = "treatment-lists";
   fill(
     box,
     section(

@@ -28,7 +28,31 @@ SCREENS = [
     ("export", "#/export", "Export and import"),
     ("account", "#/account", "Account"),
     ("more", "#/more", "More"),
+    ("calendar", "#/calendar", "Month view"),
+    ("edit-checkin", "#/today", "Today"),
+    ("edit-treatment", "#/treatments", "Treatments"),
+    ("form-errors", "#/questionnaires/phq9", "PHQ-9"),
 ]
+# What to do on a screen before checking it, so the new states are checked too.
+PREPARE = {
+    "calendar": lambda page: (
+        page.get_by_role("button", name="Previous month").click(),
+        page.locator(".month button.day:not(.empty)").first.click(),
+        expect(page.locator("#calendar-day")).to_be_visible(),
+    ),
+    "edit-checkin": lambda page: (
+        page.locator("#recent").get_by_role("button", name="Edit").first.click(),
+        expect(page.get_by_role("button", name="Save changes")).to_be_visible(),
+    ),
+    "edit-treatment": lambda page: (
+        page.locator("#treatment-lists").get_by_role("button", name="Edit").first.click(),
+        expect(page.get_by_role("button", name="Save changes")).to_be_visible(),
+    ),
+    "form-errors": lambda page: (
+        page.get_by_role("button", name="See my score").click(),
+        expect(page.locator(".field-error").first).to_be_visible(),
+    ),
+}
 SCHEMES = ["light", "dark"]
 
 
@@ -43,12 +67,24 @@ def signed_in(browser: Browser, server: str) -> Iterator[dict[str, Any]]:
         page,
         "/api/shares",
         "POST",
-        {"audience": "family", "guides": ["for-family-how-to-help"], "include_schedule": True},
+        {
+            "audience": "family",
+            "guides": ["for-family-how-to-help"],
+            "include_schedule": True,
+            "message": "See you on Friday.",
+        },
     )
     assert link["status"] == 201, link
     state = context.storage_state()
     context.close()
     yield {"state": state, "family_url": link["body"]["url"]}
+
+
+def watch_console(page: Page) -> None:
+    """Keep the page's console errors (Lighthouse counts them; so do we: any is a failure)."""
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))  # type: ignore[attr-defined]
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))  # type: ignore[attr-defined]
 
 
 def check(page: Page, name: str) -> None:
@@ -63,6 +99,7 @@ def check(page: Page, name: str) -> None:
     problems += [f"page is {width} px wide"] if width > 360 else []
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    problems += [f"console: {e}" for e in getattr(page, "errors", [])]
     assert not problems, f"{name}:\n" + "\n".join(problems)
 
 
@@ -84,6 +121,7 @@ def test_screen(
 ) -> None:
     context = new_context(browser, server, storage_state=signed_in["state"], color_scheme=scheme)
     page = context.new_page()
+    watch_console(page)
     page.goto("/" + route)
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_be_visible()
@@ -92,6 +130,8 @@ def test_screen(
     settle(page)
     if name == "trends":
         expect(page.locator("svg.chart circle.mood").first).to_be_attached()
+    if name in PREPARE:
+        PREPARE[name](page)
     check(page, f"{name}-{scheme}")
     context.close()
 
@@ -100,9 +140,32 @@ def test_screen(
 def test_login_screen(browser: Browser, server: str, scheme: str) -> None:
     context = new_context(browser, server, color_scheme=scheme)
     page = context.new_page()
-    page.goto("/")
+    watch_console(page)
+    page.goto("/#/login")
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
     check(page, f"login-{scheme}")
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize(
+    ("name", "route", "title"),
+    [
+        ("welcome", "/", "Welcome to Waypoint"),
+        ("register", "/#/login/new", "Create your account"),
+        ("guest-guides", "/#/guides", "Guides"),
+    ],
+)
+def test_logged_out_screens(
+    browser: Browser, server: str, scheme: str, name: str, route: str, title: str
+) -> None:
+    context = new_context(browser, server, color_scheme=scheme)
+    page = context.new_page()
+    watch_console(page)
+    page.goto(route)
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    settle(page)
+    check(page, f"{name}-{scheme}")
+    context.close()
     context.close()
 
 
@@ -112,6 +175,7 @@ def test_crisis_panel(
 ) -> None:
     context = new_context(browser, server, storage_state=signed_in["state"], color_scheme=scheme)
     page = context.new_page()
+    watch_console(page)
     page.goto("/#/today")
     page.get_by_role("button", name="Get help now").click()
     expect(page.get_by_role("dialog", name="Get help now")).to_be_visible()
@@ -125,6 +189,7 @@ def test_family_link_page(
 ) -> None:
     context = new_context(browser, server, color_scheme=scheme)
     page = context.new_page()
+    watch_console(page)
     page.goto(signed_in["family_url"])
     expect(page.get_by_role("heading", level=1)).to_contain_text("Shared with you")
     check(page, f"shared-family-{scheme}")
