@@ -36,15 +36,16 @@ export default async function today({ params, signal }) {
   const next = h("div");
   const install = h("div");
   screen("Today", formBox, install, next, recent);
-  const entries = await listLocal("entry", sortKey);
-  const showNew = () => fill(formBox, entryForm({ tags: ownTags(entries), onSaved: showNew }));
-  const edit = (record) => {
-    fill(formBox, entryForm({ record, tags: ownTags(entries), onSaved: showNew, onCancel: showNew }));
+  // Tags are counted afresh each time the form is drawn, so a new tag is offered at once.
+  const tags = async () => ownTags(await listLocal("entry", sortKey));
+  const showNew = async () => fill(formBox, entryForm({ tags: await tags(), onSaved: showNew }));
+  const edit = async (record) => {
+    fill(formBox, entryForm({ record, tags: await tags(), onSaved: showNew, onCancel: showNew }));
     formBox.querySelector("h2")?.focus();
   };
   const draft = params[0] === "edit" ? takeDraft("entry") : null;
-  if (draft) edit({ ...draft.draft, id: draft.id, version: draft.baseVersion });
-  else showNew();
+  if (draft) await edit({ ...draft.draft, id: draft.id, version: draft.baseVersion });
+  else await showNew();
   const refresh = () =>
     Promise.all([renderRecent(recent.querySelector("ul"), edit), renderNext(next), renderInstall(install)]);
   window.addEventListener(DATA_CHANGED, refresh, { signal });
@@ -158,7 +159,7 @@ function entryForm({ record = null, tags, onSaved, onCancel }) {
       showProblems(form, outcome.invalid, controls);
       return;
     }
-    onSaved();
+    await onSaved();
     const saved = document.querySelector(`#recent [data-id="${CSS.escape(outcome.record?.id || r.id || "")}"]`);
     announceSaved(record ? "Changes saved." : "Check-in saved.", outcome, saved);
     checkCrisis("entry", entry, outcome);
