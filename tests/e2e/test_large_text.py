@@ -158,3 +158,23 @@ def test_family_link_page_at_200_percent(browser: Browser, server: str) -> None:
     page.screenshot(path=SCREENSHOTS / "large-shared-200.png", full_page=True)
     context.close()
     assert not problems, problems
+
+
+def test_header_with_the_offline_pill_at_200_percent(
+    browser: Browser, server: str, account: dict[str, Any]
+) -> None:
+    context = new_context(browser, server, storage_state=account["state"])
+    page = context.new_page()
+    page.goto("/#/today")
+    expect(page.get_by_role("heading", level=1, name="Today")).to_be_visible()
+    context.set_offline(True)
+    page.get_by_role("group", name="How is your mood right now?").get_by_text("5").click()
+    page.get_by_role("button", name="Save check-in").click()
+    pill = page.locator("#net")
+    expect(pill).to_have_text("Offline · 1 to sync")
+    set_text_size(page, 200)
+    measured = page.evaluate(MEASURE)
+    page.screenshot(path=SCREENSHOTS / "large-header-offline-200.png")
+    context.close()
+    assert len(measured["header"]) == 3  # brand, pill, "Get help now"
+    assert not problems_of(measured), problems_of(measured)
