@@ -80,10 +80,11 @@ function card(item) {
     ),
     editButton(item, edit)
       ? h(
-          "p",
-          { class: "small" },
+          "div",
+          { class: "edit-choice" },
+          h("p", { class: "label" }, "Or change it"),
+          h("p", { class: "small" }, "Start from yours; the other version stays until you save."),
           editButton(item, edit),
-          " Start from yours and change it; the other version stays until you save.",
         )
       : null,
   );

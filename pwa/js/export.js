@@ -126,6 +126,8 @@ function summary(r) {
   const parts = [`${r.created ?? 0} added`];
   if (r.unchanged) parts.push(`${r.unchanged} already here`);
   if (r.conflicts) parts.push(`${r.conflicts} kept as they were (they differ from the file)`);
-  if (r.account_updated?.length) parts.push(`profile: ${r.account_updated.join(", ")}`);
+  const words = { display_name: "name", timezone: "time zone", baseline_date: "baseline date" };
+  if (r.account_updated?.length)
+    parts.push(`profile: ${r.account_updated.map((f) => words[f] || "details").join(", ")}`);
   return `Done: ${parts.join(", ")}.`;
 }

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from tests.e2e.conftest import api_json, new_context, register
+from tests.e2e.conftest import SCREENSHOTS, api_json, new_context, register
 from tests.e2e.test_checkin import check_in
 
 SERVER_FIELDS = ("id", "version", "updated_at", "flagged", "crisis")
@@ -145,6 +145,8 @@ def conflict(browser: Browser, server: str) -> Iterator[dict[str, Any]]:
 
 def test_conflict_keep_mine(conflict: dict[str, Any]) -> None:
     page, issues = conflict["page"], conflict["issues"]
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "conflict-chooser.png")  # for a person to look at
     issues.get_by_role("button", name="Keep mine").click()
     expect(issues).to_be_hidden()
     copy = api_json(page, f"/api/entries/{conflict['id']}")["body"]
