@@ -73,7 +73,7 @@ const STATUS = {
 const SERVER_TROUBLE = "Waypoint's server had a problem. Try again in a moment; nothing saved on this phone is lost.";
 // Regex, field names, ids, HTTP and JSON words: a detail with any of these is not for people.
 const TECHNICAL =
-  /[`^$\\[\]{}<>=]|\/api|\b\w+_\w+\b|[0-9a-f]{8}-[0-9a-f]{4}|\b[1-5]\d\d\b|\b(HTTP|JSON|PUT|GET|POST|PATCH|DELETE|null|str|int|Expected|Validation|UUID|IANA|regex)\b/;
+  /[`^$\\[\]{}<>=]|\/api|\b\w+_\w+\b|[0-9a-f]{8}-[0-9a-f]{4}|\b(?:answered|status|code|error)\s+[1-5]\d\d\b|\b(HTTP|JSON|PUT|GET|POST|PATCH|DELETE|null|str|int|Expected|Validation|UUID|IANA|regex)\b/;
 
 export const isPlain = (text) =>
   typeof text === "string" && text.length > 0 && text.length < 200 && !TECHNICAL.test(text);

@@ -1,5 +1,6 @@
 // Writes that need a decision: a 409 (changed elsewhere) keeps both versions until the person
 // picks one; a write the server refused is shown with the reason instead of vanishing.
+import { isPlain } from "./api.js";
 import { fill, h } from "./dom.js";
 import { describe } from "./format.js";
 import { KINDS } from "./kinds.js";
@@ -38,7 +39,12 @@ function card(item) {
     return h(
       "div",
       { class: "conflict" },
-      h("p", {}, `This ${noun} couldn't be saved. ${item.error}`),
+      // A reason stored by an older version of the app may be technical: then say it plainly.
+      h(
+        "p",
+        {},
+        `This ${noun} couldn't be saved. ${isPlain(item.error) ? item.error : "The server didn't accept it as it is."}`,
+      ),
       h("p", { class: "small" }, mine),
       h(
         "div",

@@ -329,3 +329,27 @@ def test_time_zone_is_picked_from_a_searchable_list(page: Page) -> None:
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_role("status")).to_have_text("Profile saved.")
     assert api_json(page, "/api/account")["body"]["timezone"] == "America/New_York"
+
+
+def test_a_refusal_stored_by_an_older_version_is_shown_plainly(page: Page) -> None:
+    register(page)
+    page.evaluate(
+        """async () => {
+            const base = document.querySelector('link[href$="/js/db.js"]').href;
+            const db = await import(base);
+            const sync = await import(base.replace("db.js", "sync.js"));
+            const id = crypto.randomUUID();
+            await db.put("outbox", {
+                key: `entry:${id}`, kind: "entry", id, op: "put", user: (await db.getMeta("owner")),
+                body: { day: "2026-11-30", mood: 5, tags: [], note: "" }, base_version: null,
+                queued_at: Date.now(), state: "error",
+                error: `Validation failed for PUT /api/entries/${id} mood: Expected \\`int\\``,
+            });
+            sync.changed();
+        }"""
+    )
+    issues = page.locator("#sync-issues")
+    expect(issues).to_contain_text("1 change needs your choice")
+    issues.locator("summary").click()
+    expect(issues).to_contain_text("The server didn't accept it as it is.")
+    assert not TECHNICAL.search(visible_text(page)), visible_text(page)
