@@ -268,6 +268,7 @@ function linkItem(l, refresh) {
       h("span", { class: `badge${l.status === "active" ? " ok" : ""}` }, l.status),
     ),
     h("p", { class: "small" }, `${l.audience === "family" ? "Family" : "Clinician"}: ${what}.`),
+    l.message ? h("p", { class: "small note" }, `Your message: “${l.message}”`) : null,
     h(
       "p",
       { class: "small muted" },

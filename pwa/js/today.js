@@ -38,9 +38,14 @@ export default async function today({ params, signal }) {
   screen("Today", formBox, install, next, recent);
   // Tags are counted afresh each time the form is drawn, so a new tag is offered at once.
   const tags = async () => ownTags(await listLocal("entry", sortKey));
-  const showNew = async () => fill(formBox, entryForm({ tags: await tags(), onSaved: showNew }));
+  // After a save: a fresh form, and the list redrawn before the toast picks its place.
+  const saved = async () => {
+    await showNew();
+    await refresh();
+  };
+  const showNew = async () => fill(formBox, entryForm({ tags: await tags(), onSaved: saved }));
   const edit = async (record) => {
-    fill(formBox, entryForm({ record, tags: await tags(), onSaved: showNew, onCancel: showNew }));
+    fill(formBox, entryForm({ record, tags: await tags(), onSaved: saved, onCancel: showNew }));
     formBox.querySelector("h2")?.focus();
   };
   const draft = params[0] === "edit" ? takeDraft("entry") : null;

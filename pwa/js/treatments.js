@@ -26,9 +26,14 @@ export default async function treatments({ params, signal }) {
   const formBox = h("div");
   const lists = h("div");
   screen("Treatments", formBox, lists);
-  const showNew = () => fill(formBox, treatmentForm({ onSaved: showNew }));
+  // After a save: a fresh form, and the lists redrawn before the toast picks its place.
+  const saved = async () => {
+    showNew();
+    await refresh();
+  };
+  const showNew = () => fill(formBox, treatmentForm({ onSaved: saved }));
   const edit = (record) => {
-    fill(formBox, treatmentForm({ record, onSaved: showNew, onCancel: showNew }));
+    fill(formBox, treatmentForm({ record, onSaved: saved, onCancel: showNew }));
     formBox.scrollIntoView({ block: "start" });
     formBox.querySelector("h2")?.focus();
   };
@@ -192,7 +197,7 @@ function treatmentForm({ record = null, onSaved, onCancel }) {
         bp_after: pressure("bp-after"),
       });
     }
-    onSaved();
+    await onSaved();
     const saved = document.querySelector(
       `#treatment-lists [data-id="${CSS.escape(outcome.record?.id || r.id || "")}"]`,
     );
