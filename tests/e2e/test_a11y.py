@@ -35,6 +35,11 @@ SCREENS = [
 ]
 # What to do on a screen before checking it, so the new states are checked too.
 PREPARE = {
+    "trends": lambda page: (
+        page.locator("svg.chart path.treat-mark").first.dispatch_event("click"),
+        page.locator("table tbody tr th button").first.click(),
+        expect(page.locator("#day-detail")).to_be_visible(),
+    ),
     "calendar": lambda page: (
         page.get_by_role("button", name="Previous month").click(),
         page.locator(".month button.day:not(.empty)").first.click(),
