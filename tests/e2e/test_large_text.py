@@ -24,6 +24,10 @@ SCREENS = [
     ("share", "#/share"),
     ("export", "#/export"),
     ("account", "#/account"),
+    ("phq9", "#/questionnaires/phq9"),
+    ("guides", "#/guides"),
+    ("guide", "#/guides/session-and-after"),
+    ("more", "#/more"),
 ]
 
 # Boxes of what must never overlap or leave the screen, measured in the page.
@@ -143,6 +147,19 @@ def test_the_overlap_check_can_fail() -> None:
     assert not problems_of({"width": 360, "tabs": tabs, "header": [], "dates": [], "chartFont": []})
     header = [[300, 0, 380, 40]]
     assert problems_of({"width": 360, "tabs": [], "header": header, "dates": [], "chartFont": []})
+
+
+@pytest.mark.parametrize("size", [150, 200])
+def test_first_screen_logged_out_at_large_text(browser: Browser, server: str, size: int) -> None:
+    context = new_context(browser, server)
+    page = context.new_page()
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1, name="Welcome to Waypoint")).to_be_visible()
+    set_text_size(page, size)
+    problems = problems_of(page.evaluate(MEASURE))
+    page.screenshot(path=SCREENSHOTS / f"large-welcome-{size}.png", full_page=True)
+    context.close()
+    assert not problems, problems
 
 
 def test_family_link_page_at_200_percent(browser: Browser, server: str) -> None:
