@@ -19,6 +19,8 @@ export default async function trends({ signal }) {
     h("button", { type: "button", "aria-pressed": String(days === span), onclick: () => choose(days) }, `${days} days`),
   );
   const body = h("div", { "aria-busy": "true" });
+  // The day whose details are open: kept when new data redraws the screen (a sync landing).
+  let selected = null;
   screen(
     "Trends",
     h(
@@ -58,7 +60,7 @@ export default async function trends({ signal }) {
     fill(
       body,
       ...(data
-        ? view(fromFirstData(data), stale)
+        ? view(fromFirstData(data), stale, selected, (day) => (selected = day))
         : [h("p", {}, "You're offline, and these trends haven't been loaded on this phone yet.")]),
     );
     body.setAttribute("aria-busy", "false");
@@ -74,9 +76,13 @@ function fromFirstData(data) {
   return first > 0 ? { ...data, days: data.days.slice(first) } : data;
 }
 
-function view(data, stale) {
+function view(data, stale, selected, onSelect) {
   const dayBox = h("section", { class: "card", "aria-live": "polite", id: "day-detail", hidden: true });
-  const showDay = (day) => showDetails(dayBox, day, data);
+  const showDay = (day) => {
+    onSelect(day);
+    return showDetails(dayBox, day, data);
+  };
+  if (selected && data.days.some((d) => d.day === selected)) showDetails(dayBox, selected, data).catch(() => {});
   const rate = checkinRate(data.days);
   const logged = data.days.some((d) => d.checkins > 0);
   const first = data.days[0]?.day || localDay();

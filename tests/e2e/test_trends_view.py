@@ -115,6 +115,7 @@ def trends(browser: Browser, server: str, journal: dict[str, Any]) -> Iterator[P
     page.goto("/#/trends")
     page.get_by_role("button", name="90 days").click()  # longer than the journal: 45 days
     expect(page.locator('#main [aria-busy="true"]')).to_have_count(0)
+    page.wait_for_load_state("networkidle")
     yield page
     context.close()
 
@@ -177,6 +178,10 @@ def test_tapping_a_treatment_mark_shows_the_session(trends: Page) -> None:
     expect(detail).to_contain_text("IV infusion (done)")
     expect(detail).to_contain_text("35 mg")
     expect(detail).to_contain_text("Riverside Clinic")
+    # New data (a sync landing) redraws the screen; the open details stay open.
+    trends.evaluate("() => window.dispatchEvent(new CustomEvent('waypoint:data'))")
+    expect(trends.locator('#main [aria-busy="true"]')).to_have_count(0)
+    expect(trends.locator("#day-detail")).to_contain_text("Riverside Clinic")
 
 
 def test_by_day_table_stacks_on_a_phone(trends: Page) -> None:
