@@ -179,8 +179,14 @@ def test_tapping_a_treatment_mark_shows_the_session(trends: Page) -> None:
     expect(detail).to_contain_text("35 mg")
     expect(detail).to_contain_text("Riverside Clinic")
     # New data (a sync landing) redraws the screen; the open details stay open.
-    trends.evaluate("() => window.dispatchEvent(new CustomEvent('waypoint:data'))")
-    expect(trends.locator('#main [aria-busy="true"]')).to_have_count(0)
+    trends.evaluate(
+        """() => new Promise((resolve) => {
+            const old = document.getElementById("headline");
+            new MutationObserver(() => !old.isConnected && resolve(true))
+                .observe(document.getElementById("main"), { childList: true, subtree: true });
+            window.dispatchEvent(new CustomEvent("waypoint:data"));
+        })"""
+    )
     expect(trends.locator("#day-detail")).to_contain_text("Riverside Clinic")
 
 
