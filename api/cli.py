@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -93,6 +94,10 @@ def serve(settings: Settings) -> None:
         log_level=settings.log_level.lower(),  # type: ignore[arg-type]
     )
 
+    # Granian warns that its embedded mode is experimental on every start; we chose it knowingly
+    # (see the README), so the line only alarms operators. Its other messages still show.
+    logging.getLogger("_granian").addFilter(_NotExperimental())
+
     async def run() -> None:
         # The embedded server leaves signals to its host: Ctrl-C and SIGTERM end it cleanly.
         loop = asyncio.get_running_loop()
@@ -125,6 +130,11 @@ def serve_workers(settings: Settings) -> None:
     print(f"Waypoint is running at {settings.public_url}/", flush=True)
     print(f"Starting {settings.workers} worker processes.", flush=True)
     server.serve()
+
+
+class _NotExperimental(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "Embedded server is experimental!"
 
 
 def migrate(settings: Settings) -> None:
@@ -203,9 +213,11 @@ def demo(settings: Settings) -> None:
     from api.demo import create_demo
 
     username, password = asyncio.run(create_demo(settings))
+    # No "start the server" advice: scripts/run.sh starts it right after this, and someone
+    # running `waypoint demo` alone knows the command they will use.
     print(
-        f"Demo account ready: username {username!r}, password {password!r}.\n"
-        f"Start the server with `waypoint serve` and open {settings.public_url}/"
+        f"Demo account ready: username {username!r}, password {password!r}. "
+        f"Log in at {settings.public_url}/ once the server runs."
     )
 
 

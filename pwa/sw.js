@@ -4,7 +4,9 @@
 const VERSION = "__V__";
 const SHELL = `waypoint-shell-${VERSION}`;
 const DATA = "waypoint-data"; // public JSON kept for offline: guides, instruments, crisis lines
-const ASSETS = [/*__ASSETS__*/];
+const ASSETS = [
+  /*__ASSETS__*/
+];
 const PAGES = { "/": `/v/${VERSION}/index.html`, "/shared": `/v/${VERSION}/shared.html` };
 // Install-time icons are fetched by the browser when it needs them, not pre-cached.
 const LAZY = /\/icons\/(icon-512|maskable)/;
@@ -16,7 +18,10 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     Promise.all([
       caches.open(SHELL).then((cache) => cache.addAll(ASSETS.filter((url) => !LAZY.test(url)))),
-      caches.open(DATA).then((cache) => cache.addAll(WARM)).catch(() => {}),
+      caches
+        .open(DATA)
+        .then((cache) => cache.addAll(WARM))
+        .catch(() => {}),
     ]),
   );
 });

@@ -17,3 +17,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   fi
   touch "$stamp"
 fi
+# The web app's lint and format check (Biome, pinned in package.json / package-lock.json): only
+# for the test extras, and only when node_modules is missing or older than the lock file.
+if [ "$extras" = "test" ]; then
+  if [ ! -x node_modules/.bin/biome ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+fi

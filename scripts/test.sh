@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Second command: set up, then every check — lint, format, types, API tests, browser tests.
+# Second command: set up, then every check — lint, format, types, web-app lint and format,
+# API tests, browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -21,5 +22,6 @@ fi
 .venv/bin/ruff check api tests bench
 .venv/bin/ruff format --check api tests bench
 .venv/bin/mypy
+node_modules/.bin/biome ci pwa tests/e2e/seed.js
 .venv/bin/pytest --ignore=tests/e2e "$@"
 .venv/bin/pytest tests/e2e "$@"

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
+from axe_playwright_python.sync_playwright import Axe
 from litestar import Litestar
 from litestar.enums import HttpMethod
 from litestar.routes import HTTPRoute
@@ -337,3 +338,27 @@ async def open_link(holder: Client, token: str, path: str = "/api/shared") -> An
 async def put(owner: Client, kind: str, body: dict[str, Any]) -> None:
     response = await owner.put(f"/api/{kind}/{new_id()}", json=body)
     assert response.status_code == 201, response.text
+
+
+# --- accessibility (axe-core) -----------------------------------------------------------------
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+def check(page: Page, name: str) -> None:
+    results = Axe().run(page, options=AXE_OPTIONS)
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(str(node["target"]) for node in v["nodes"][:5])
+        for v in results.response["violations"]
+    ]
+    # Nothing sticks out sideways at 360 px (wide tables scroll inside their own box).
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    problems += [f"page is {width} px wide"] if width > 360 else []
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    problems += [f"console: {e}" for e in getattr(page, "errors", [])]
+    assert not problems, f"{name}:\n" + "\n".join(problems)

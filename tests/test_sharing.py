@@ -189,6 +189,8 @@ INVALID = [
     ({"audience": "clinician", "include_schedule": True}, "include_schedule"),
     ({"audience": "patient", "guides": [SLUG]}, "audience"),
     ({**FAMILY, "label": "x" * 81}, "label"),
+    ({**FAMILY, "message": "x" * 501}, "message"),
+    ({"audience": "clinician", "message": "Hello"}, "message"),
     ({**FAMILY, "token": "my-own-token"}, None),
 ]
 
@@ -218,12 +220,18 @@ async def test_a_family_link_shows_the_guides_and_only_the_upcoming_planned_date
 ) -> None:
     await add_private_records(alice)
     guides = ["talking-to-family", SLUG, "talking-to-family"]
-    created = await create(alice, **FAMILY | {"guides": guides}, label="For Sam")
+    created = await create(
+        alice, **FAMILY | {"guides": guides}, label="For Sam", message="  Love, Alex  "
+    )
+    assert created["message"] == "Love, Alex"
     response = await open_link(holder, created["token"])
     assert response.status_code == 200, response.text
     view = response.json()
+    # The label is the owner's private name for the link; the holder sees only the message.
     assert view["audience"] == "family"
-    assert view["label"] == "For Sam"
+    assert view["message"] == "Love, Alex"
+    assert "label" not in view
+    assert "For Sam" not in response.text
     assert view["expires_at"] == "2026-12-21T12:00:00Z"
     assert [g["slug"] for g in view["guides"]] == ["talking-to-family", SLUG]
     assert all(g["blocks"] and g["disclaimer"] for g in view["guides"])

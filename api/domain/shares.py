@@ -51,6 +51,8 @@ class ShareCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     period_to: date | None = msgspec.field(default=None, name="to")
     expires_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
     label: Annotated[str, msgspec.Meta(max_length=80, pattern=NO_NUL)] = ""
+    # Shown to the holder of a family link; the label stays the owner's private name.
+    message: Annotated[str, msgspec.Meta(max_length=500, pattern=NO_NUL)] = ""
 
 
 class Share(msgspec.Struct, kw_only=True):
@@ -59,6 +61,7 @@ class Share(msgspec.Struct, kw_only=True):
     id: str
     audience: ShareAudience
     label: str
+    message: str
     guides: list[str]
     include_schedule: bool
     period_from: date | None = msgspec.field(name="from")
@@ -84,7 +87,8 @@ class ScheduleItem(msgspec.Struct, frozen=True):
 
 
 class FamilyView(msgspec.Struct, kw_only=True, tag_field="audience", tag="family"):
-    label: str
+    # The owner's message to the holder; never the label, which is the owner's private name.
+    message: str
     expires_at: datetime
     guides: list[Guide]
     schedule: list[ScheduleItem] | None
@@ -117,9 +121,11 @@ class Row(NamedTuple):
     revoked_at: str | None
     opens: int
     last_opened_at: str | None
+    message: str
 
 
 COLUMNS = ", ".join(Row._fields)
+PLACEHOLDERS = ", ".join("?" * (len(Row._fields) + 1))  # the row, then the token's hash
 
 
 def timestamp(moment: datetime) -> str:
@@ -140,6 +146,7 @@ def share_of(row: Row, now: datetime) -> Share:
         id=row.id,
         audience=row.audience,
         label=row.label,
+        message=row.message,
         guides=msgspec.json.decode(row.guides, type=list[str]),
         include_schedule=bool(row.include_schedule),
         period_from=None if row.period_from is None else date.fromisoformat(row.period_from),
@@ -159,6 +166,8 @@ def _clinician_period(body: ShareCreate, slugs: list[str], today: date) -> tuple
         raise InvalidField("guides", "a clinician link shares a report, not guides.")
     if body.include_schedule:
         raise InvalidField("include_schedule", "only a family link includes the schedule.")
+    if body.message.strip():
+        raise InvalidField("message", "only a family link carries a message.")
     start = body.period_from
     period_to = body.period_to or (today if start is None else max(today, start))
     period_from = start or period_to - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
@@ -215,6 +224,7 @@ def validate(body: ShareCreate, guides: Library, now: datetime, today: date) -> 
         revoked_at=None,
         opens=0,
         last_opened_at=None,
+        message=body.message.strip(),
     )
 
 

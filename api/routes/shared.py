@@ -102,7 +102,7 @@ class SharedController(Controller):
                 else None
             )
             view = FamilyView(
-                label=row.label,
+                message=row.message,
                 expires_at=datetime.fromisoformat(row.expires_at),
                 guides=[app_state.guides[slug] for slug in slugs if slug in app_state.guides],
                 schedule=schedule,

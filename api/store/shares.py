@@ -8,13 +8,13 @@ from datetime import date, datetime, timedelta
 import msgspec
 
 from api.domain.kinds import TREATMENT
-from api.domain.shares import COLUMNS, MAX_SCHEDULE, Row, ScheduleItem
+from api.domain.shares import COLUMNS, MAX_SCHEDULE, PLACEHOLDERS, Row, ScheduleItem
 from api.store import records
 
 
 def insert_share(conn: sqlite3.Connection, row: Row, digest: bytes) -> None:
     conn.execute(
-        f"INSERT INTO shares ({COLUMNS}, token_hash) VALUES ({', '.join('?' * 14)})",  # noqa: S608
+        f"INSERT INTO shares ({COLUMNS}, token_hash) VALUES ({PLACEHOLDERS})",  # noqa: S608
         (*row, digest),
     )
 

@@ -1,7 +1,10 @@
 // Start-up: crisis button, service worker, who is logged in, sync, then the screen in the URL.
+import { DATA_CHANGED, SESSION_CHANGED, UNAUTHORIZED } from "./events.js";
 import { initCrisisButton } from "./crisis.js";
+import "./install.js"; // listens for the browser's install prompt from the first moment
 import { renderSyncIssues } from "./conflicts.js";
-import { go, startRouter } from "./router.js";
+import { go } from "./nav.js";
+import { startRouter } from "./router.js";
 import { restore, session } from "./session.js";
 import { announce } from "./status.js";
 import { outboxItems, startSync, sync } from "./sync.js";
@@ -19,13 +22,23 @@ async function showNetwork() {
   renderSyncIssues();
 }
 
+/** Keep --tabs-h at the tab bar's height: it grows with the text size, and the page's bottom
+ * padding and the toast must clear it. */
+function trackTabBar() {
+  const tabs = document.getElementById("tabs");
+  const set = () => document.documentElement.style.setProperty("--tabs-h", `${tabs.offsetHeight || 0}px`);
+  new ResizeObserver(set).observe(tabs);
+  set();
+}
+
 async function main() {
   initCrisisButton();
+  trackTabBar();
   registerWorker();
   try {
     await restore();
-  } catch (error) {
-    announce(`Could not reach Waypoint: ${error.message}`);
+  } catch {
+    announce("Waypoint's server couldn't be reached. What you save stays on this phone.");
   }
   window.addEventListener("online", () => {
     announce("You're back online. Syncing…");
@@ -35,12 +48,12 @@ async function main() {
     announce("You're offline. Check-ins are kept on this phone and sent later.");
     showNetwork();
   });
-  window.addEventListener("waypoint:data", showNetwork);
-  window.addEventListener("waypoint:session", () => {
+  window.addEventListener(DATA_CHANGED, showNetwork);
+  window.addEventListener(SESSION_CHANGED, () => {
     showNetwork();
     if (session.account) sync();
   });
-  window.addEventListener("waypoint:unauthorized", () => {
+  window.addEventListener(UNAUTHORIZED, () => {
     if (!session.account || location.hash.startsWith("#/login")) return;
     announce("Please log in again. Anything not yet sent stays on this phone.");
     session.account = null;
@@ -57,7 +70,7 @@ async function main() {
     import("./questionnaires.js").then((m) => m.instruments()).catch(() => {});
   };
   if (session.account) started();
-  else window.addEventListener("waypoint:session", () => session.account && started());
+  else window.addEventListener(SESSION_CHANGED, () => session.account && started());
 }
 
 main();

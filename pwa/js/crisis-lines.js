@@ -4,7 +4,8 @@
 import { h } from "./dom.js";
 
 const VERBS = { call: "Call", text: "Text", emergency: "Call", chat: "Chat with", web: "Visit" };
-export const GENERIC_LINE = "If you are in danger now, call your local emergency number or go to the nearest emergency department.";
+export const GENERIC_LINE =
+  "If you are in danger now, call your local emergency number or go to the nearest emergency department.";
 
 function hrefOf(resource) {
   if (resource.url) return resource.url;
@@ -21,7 +22,11 @@ export function crisisList(resources) {
     const label = `${VERBS[r.kind] || "Contact"} ${named ? r.name : r.contact} — ${r.name}`;
     const href = hrefOf(r);
     const link = href
-      ? h("a", { class: `btn${r.kind === "emergency" ? " danger" : ""}`, href, rel: "noopener" }, named ? `${VERBS[r.kind]} ${r.name}` : label)
+      ? h(
+          "a",
+          { class: `btn${r.kind === "emergency" ? " danger" : ""}`, href, rel: "noopener" },
+          named ? `${VERBS[r.kind]} ${r.name}` : label,
+        )
       : h("p", { class: "label" }, label);
     return h("li", {}, link, r.note ? h("p", { class: "small muted" }, r.note) : null);
   });

@@ -11,8 +11,10 @@ import { fill, h } from "./dom.js";
 // the right lines depend on where the app is used (the deployment's crisis_file). crisisList
 // shows a plain "call your local emergency number" line for an empty list.
 const FALLBACK = {
-  message: "If you are thinking about suicide or feel you might not be safe, please reach out now. You deserve support right away.",
-  not_monitored: "Nobody monitors this journal in real time. What you enter here is not seen by your clinic or anyone else until you choose to share it.",
+  message:
+    "If you are thinking about suicide or feel you might not be safe, please reach out now. You deserve support right away.",
+  not_monitored:
+    "Nobody monitors this journal in real time. What you enter here is not seen by your clinic or anyone else until you choose to share it.",
   resources: [],
 };
 

@@ -9,6 +9,9 @@ export function h(tag, attrs = {}, ...children) {
     if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
     else if (key === "class") el.className = value;
     else if (key === "dataset") Object.assign(el.dataset, value);
+    // The default too, so form.reset() comes back to it (a reset form must still be valid).
+    else if (key === "checked") el.checked = el.defaultChecked = Boolean(value);
+    else if (key === "selected") el.selected = el.defaultSelected = Boolean(value);
     else if (key in el && typeof value !== "string") el[key] = value;
     else el.setAttribute(key, value === true ? "" : String(value));
   }
@@ -88,7 +91,10 @@ export function chips(name, words, chosen = new Set()) {
     { class: "chips" },
     words.map((word) => {
       const id = uid(name);
-      return [h("input", { type: "checkbox", id, name, value: word, checked: chosen.has(word) }), h("label", { for: id }, word)];
+      return [
+        h("input", { type: "checkbox", id, name, value: word, checked: chosen.has(word) }),
+        h("label", { for: id }, word),
+      ];
     }),
   );
 }
@@ -114,42 +120,63 @@ export function formError(form, message) {
   return box;
 }
 
-// Dates: the journal lives in the person's own calendar, so days are local days.
-export const pad = (n) => String(n).padStart(2, "0");
-export function localDay(date = new Date()) {
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-}
-export function localTime(date = new Date()) {
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-}
-/** A Date as ISO 8601 with the local UTC offset, e.g. 2026-01-05T10:00:00-05:00. */
-export function isoWithOffset(date = new Date()) {
-  const offset = -date.getTimezoneOffset();
-  const sign = offset >= 0 ? "+" : "-";
-  const abs = Math.abs(offset);
-  return `${localDay(date)}T${localTime(date)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-}
-export function addDays(day, n) {
-  const d = new Date(`${day}T12:00:00`);
-  d.setDate(d.getDate() + n);
-  return localDay(d);
-}
-const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short" });
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit" });
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-export const formatDay = (day) => dayFormat.format(new Date(`${day}T12:00:00`));
-/** "HH:MM:SS" (a check-in's local time) in the reader's own clock style. */
-export const formatTime = (time) => timeFormat.format(new Date(`2000-01-01T${time}`));
-export const formatDateTime = (iso) => dateTimeFormat.format(new Date(iso));
-export function daysAgo(day) {
-  const diff = Math.round((new Date(`${localDay()}T12:00:00`) - new Date(`${day}T12:00:00`)) / 864e5);
-  return diff === 0 ? "today" : diff === 1 ? "yesterday" : diff > 0 ? `${diff} days ago` : `in ${-diff} days`;
+/** The box a field's error goes in: its .field wrapper or its fieldset. */
+const holderOf = (control) => control.closest(".field, fieldset, .row") || control.parentElement;
+
+/** Forget every field error in a form (and the form-level one). */
+export function clearErrors(form) {
+  for (const p of form.querySelectorAll(".field-error")) p.remove();
+  for (const el of form.querySelectorAll(".invalid")) el.classList.remove("invalid");
+  for (const el of form.querySelectorAll("[aria-invalid]")) {
+    el.removeAttribute("aria-invalid");
+    const ids = (el.getAttribute("aria-describedby") || "").split(" ").filter((id) => !id.startsWith("err-"));
+    if (ids.length) el.setAttribute("aria-describedby", ids.join(" "));
+    else el.removeAttribute("aria-describedby");
+  }
+  formError(form, "");
 }
 
-export const TREATMENT_KINDS = {
-  iv_infusion: "IV infusion",
-  esketamine_nasal: "Esketamine nasal spray",
-  im_injection: "IM injection",
-  oral: "Oral",
-  other: "Other",
-};
+/**
+ * Show `message` next to a field (an input, or a fieldset of radios), mark it invalid, and —
+ * for the first error — focus it, so a person sees and hears what to fix and where.
+ */
+export function fieldError(control, message, { focus = true } = {}) {
+  const holder = holderOf(control);
+  const id = uid("err");
+  holder.classList.add("invalid");
+  const text = h("p", { class: "error field-error", id }, message);
+  const anchor = holder.querySelector(":scope > legend") || holder.querySelector(":scope > .label, :scope > label");
+  if (anchor) anchor.after(text);
+  else holder.prepend(text);
+  const inputs = control.matches("input, select, textarea")
+    ? [control]
+    : [...control.querySelectorAll("input, select, textarea")];
+  for (const input of inputs) {
+    input.setAttribute("aria-invalid", "true");
+    const ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    input.setAttribute("aria-describedby", [id, ...ids].join(" "));
+  }
+  if (focus) {
+    inputs[0]?.focus();
+    holder.scrollIntoView({ block: "center" });
+  }
+  return text;
+}
+
+/** Several [field, sentence] problems at once; `controls` maps a field name to its control. */
+export function showProblems(form, problems, controls) {
+  clearErrors(form);
+  let first = true;
+  const loose = [];
+  for (const [name, message] of problems) {
+    const control = controls[name];
+    if (!control) {
+      loose.push(message);
+      continue;
+    }
+    fieldError(control, message, { focus: first });
+    first = false;
+  }
+  if (loose.length) formError(form, [...new Set(loose)].join(" "));
+  return problems.length > 0;
+}

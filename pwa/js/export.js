@@ -1,8 +1,19 @@
 // Export (PDF report, CSV, FHIR, full archive) and import (a Waypoint archive, a Daylio CSV).
 import { api, isOffline } from "./api.js";
-import { addDays, field, fill, h, localDay, screen } from "./dom.js";
+import { field, fill, h, screen } from "./dom.js";
+import { addDays, localDay } from "./format.js";
 import { announce } from "./status.js";
 import { sync } from "./sync.js";
+
+// Daylio's column names as a person reads them.
+const COLUMN_WORDS = {
+  full_date: "date",
+  activities: "activities",
+  note: "note",
+  mood: "mood",
+  time: "time",
+  row: "the row",
+};
 
 export default async function exportScreen() {
   const from = h("input", { type: "date", name: "from", value: addDays(localDay(), -89), max: localDay() });
@@ -13,18 +24,29 @@ export default async function exportScreen() {
   from.addEventListener("change", setReport);
   to.addEventListener("change", setReport);
   setReport();
-  const download = (href, label, hint) => h("li", {}, h("a", { href, download: "" }, label), h("span", { class: "small muted" }, ` — ${hint}`));
+  const download = (href, label, hint) =>
+    h("li", {}, h("a", { href, download: "" }, label), h("span", { class: "small muted" }, ` — ${hint}`));
   screen(
     "Export and import",
-    h("section", { class: "card", "aria-labelledby": "report-title" },
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "report-title" },
       h("h2", { id: "report-title" }, "Report for your clinician"),
-      h("p", {}, "One page: daily mood with treatment dates, PHQ-9 and GAD-7 scores with their bands, baseline against now, side effects and how often you checked in."),
+      h(
+        "p",
+        {},
+        "One page: daily mood with treatment dates, PHQ-9 and GAD-7 scores with their bands, baseline against now, side effects and how often you checked in.",
+      ),
       h("div", { class: "two" }, field("From", from), field("To", to)),
       report,
     ),
-    h("section", { class: "card", "aria-labelledby": "data-title" },
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "data-title" },
       h("h2", { id: "data-title" }, "Your data"),
-      h("ul", { class: "list" },
+      h(
+        "ul",
+        { class: "list" },
         download("/api/export/entries.csv", "Check-ins (CSV)", "opens in a spreadsheet"),
         download("/api/export/treatments.csv", "Treatments (CSV)", "opens in a spreadsheet"),
         download("/api/export/assessments.csv", "Questionnaires (CSV)", "scores and answers"),
@@ -32,8 +54,22 @@ export default async function exportScreen() {
         download("/api/export/archive", "Full archive (JSON)", "everything, to keep or to move to another Waypoint"),
       ),
     ),
-    importCard("archive-title", "Import a Waypoint archive", "A file you exported from Waypoint. Nothing already here is overwritten.", ".json,application/json", "/api/import/archive", "application/json"),
-    importCard("daylio-title", "Import from Daylio", "The CSV file Daylio exports. Moods become check-ins: rad 9, good 7, meh 5, bad 3, awful 1.", ".csv,text/csv", "/api/import/daylio", "text/csv"),
+    importCard(
+      "archive-title",
+      "Import a Waypoint archive",
+      "A file you exported from Waypoint. Nothing already here is overwritten.",
+      ".json,application/json",
+      "/api/import/archive",
+      "application/json",
+    ),
+    importCard(
+      "daylio-title",
+      "Import from Daylio",
+      "The CSV file Daylio exports. Moods become check-ins: rad 9, good 7, meh 5, bad 3, awful 1.",
+      ".csv,text/csv",
+      "/api/import/daylio",
+      "text/csv",
+    ),
   );
 }
 
@@ -41,8 +77,14 @@ function importCard(id, title, hint, accept, path, type) {
   const file = h("input", { type: "file", accept, name: "file" });
   const result = h("div", { "aria-live": "polite" });
   const button = h("button", { class: "btn secondary", type: "submit" }, "Import");
-  const form = h("form", { class: "card", "aria-labelledby": id, novalidate: true },
-    h("h2", { id }, title), field("File", file, hint), button, result);
+  const form = h(
+    "form",
+    { class: "card", "aria-labelledby": id, novalidate: true },
+    h("h2", { id }, title),
+    field("File", file, hint),
+    button,
+    result,
+  );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const chosen = file.files[0];
@@ -54,10 +96,23 @@ function importCard(id, title, hint, accept, path, type) {
       announce("Import finished.");
       await sync();
     } catch (error) {
-      const lines = (error.body?.extra || []).filter((e) => e.line).map((e) => `Line ${e.line}, ${e.field}: ${e.message}`);
-      fill(result,
-        h("p", { class: "error", role: "alert" }, isOffline(error) ? "You're offline. Import needs a connection." : error.message),
-        lines.length ? h("ul", { class: "small" }, lines.map((l) => h("li", {}, l))) : null,
+      const lines = (error.body?.extra || [])
+        .filter((e) => e.line)
+        .map((e) => `Line ${e.line}, ${COLUMN_WORDS[e.field] || e.field}: ${e.message}`);
+      fill(
+        result,
+        h(
+          "p",
+          { class: "error", role: "alert" },
+          isOffline(error) ? "You're offline. Import needs a connection." : error.message,
+        ),
+        lines.length
+          ? h(
+              "ul",
+              { class: "small" },
+              lines.map((l) => h("li", {}, l)),
+            )
+          : null,
       );
     } finally {
       button.disabled = false;
@@ -71,6 +126,8 @@ function summary(r) {
   const parts = [`${r.created ?? 0} added`];
   if (r.unchanged) parts.push(`${r.unchanged} already here`);
   if (r.conflicts) parts.push(`${r.conflicts} kept as they were (they differ from the file)`);
-  if (r.account_updated?.length) parts.push(`profile: ${r.account_updated.join(", ")}`);
+  const words = { display_name: "name", timezone: "time zone", baseline_date: "baseline date" };
+  if (r.account_updated?.length)
+    parts.push(`profile: ${r.account_updated.map((f) => words[f] || "details").join(", ")}`);
   return `Done: ${parts.join(", ")}.`;
 }

@@ -1,7 +1,7 @@
 // "More": the screens that do not fit in the tab bar, and log out.
 import { api } from "./api.js";
 import { h, screen } from "./dom.js";
-import { go } from "./router.js";
+import { go } from "./nav.js";
 import { session, signedOut } from "./session.js";
 import { outboxItems } from "./sync.js";
 import { announce } from "./status.js";
@@ -19,14 +19,26 @@ export default async function more() {
   screen(
     "More",
     h("p", { class: "muted" }, `Logged in as ${session.account.display_name || session.account.username}.`),
-    h("ul", { class: "list" }, LINKS.map(([href, title, hint]) => h("li", {}, h("a", { href, class: "label" }, title), h("span", { class: "small muted" }, hint)))),
+    h(
+      "ul",
+      { class: "list" },
+      LINKS.map(([href, title, hint]) =>
+        h("li", {}, h("a", { href, class: "label" }, title), h("span", { class: "small muted" }, hint)),
+      ),
+    ),
     h("p", {}, logout),
   );
 }
 
 async function logOut() {
   const waiting = (await outboxItems()).length;
-  if (waiting && !confirm(`${waiting} change(s) haven't reached the server yet. They stay on this phone and will be sent the next time you log in here. Log out now?`)) return;
+  if (
+    waiting &&
+    !confirm(
+      `${waiting} change(s) haven't reached the server yet. They stay on this phone and will be sent the next time you log in here. Log out now?`,
+    )
+  )
+    return;
   try {
     await api("/api/session", { method: "DELETE" });
   } catch (error) {

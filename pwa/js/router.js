@@ -1,5 +1,7 @@
 // Hash routing: #/today, #/guides/<slug>, ... Each screen is its own module, loaded on first use.
-import { OfflineError } from "./api.js";
+import { SESSION_CHANGED } from "./events.js";
+import { ApiError, OfflineError } from "./api.js";
+import { go, parse } from "./nav.js";
 import { session } from "./session.js";
 
 const SCREENS = {
@@ -14,32 +16,31 @@ const SCREENS = {
   more: () => import("./more.js"),
   reminders: () => import("./reminders.js"), // issue 14
   login: () => import("./login.js"),
+  welcome: () => import("./welcome.js"),
+  calendar: () => import("./calendar.js"),
 };
-const PUBLIC = new Set(["login", "guides"]);
-const TAB_OF = { questionnaires: "more", share: "more", export: "more", account: "more", reminders: "more" };
+const PUBLIC = new Set(["login", "guides", "welcome"]);
+const TAB_OF = {
+  questionnaires: "more",
+  share: "more",
+  export: "more",
+  account: "more",
+  reminders: "more",
+  calendar: "trends",
+};
 
 let current; // AbortController of the screen on display
 let first = true;
 
-export function parse(hash = location.hash) {
-  const [name, ...rest] = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
-  return { name: name || "", params: rest };
-}
-
-export function go(path) {
-  if (location.hash === `#/${path}`) render();
-  else location.hash = `#/${path}`;
-}
-
 async function render(event) {
   const { name, params } = parse();
-  if (!SCREENS[name]) return go(session.account ? "today" : "login");
+  if (!SCREENS[name]) return go(session.account ? "today" : "welcome");
   if (!session.account && !PUBLIC.has(name)) {
     // Come back here after logging in — unless this is the screen someone just logged out of.
-    if (event?.type !== "waypoint:session") sessionStorage.setItem("after-login", location.hash);
-    return go("login");
+    if (event?.type !== SESSION_CHANGED) sessionStorage.setItem("after-login", location.hash);
+    return go(event?.type === SESSION_CHANGED ? "welcome" : "login");
   }
-  if (session.account && name === "login") return go("today");
+  if (session.account && (name === "login" || name === "welcome")) return go("today");
   current?.abort();
   current = new AbortController();
   const signal = current.signal;
@@ -60,9 +61,12 @@ async function render(event) {
     const main = document.getElementById("main");
     const p = document.createElement("p");
     p.className = "error";
-    p.textContent = error instanceof OfflineError
-      ? "This screen isn't available offline yet. It will work once you're connected."
-      : `Something went wrong: ${error.message}`;
+    p.textContent =
+      error instanceof OfflineError
+        ? "This screen isn't available offline yet. It will work once you're connected."
+        : error instanceof ApiError
+          ? error.message
+          : "Something went wrong on this screen. Reload the page to try again; nothing saved is lost.";
     main.replaceChildren(p);
   }
   if (!first && !signal.aborted) document.querySelector("#main h1")?.focus();
@@ -71,6 +75,6 @@ async function render(event) {
 
 export function startRouter() {
   window.addEventListener("hashchange", render);
-  window.addEventListener("waypoint:session", render);
+  window.addEventListener(SESSION_CHANGED, render);
   return render();
 }

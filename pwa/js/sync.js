@@ -1,10 +1,11 @@
 // Offline-first sync. Every write goes to IndexedDB first (outbox + local copy), then to the
 // server as PUT /api/<kinds>/<id> with a client-made UUID, so a retry can never duplicate.
 // A 409 keeps both versions until the person chooses. /api/changes brings other devices' writes.
+import { DATA_CHANGED, emit } from "./events.js";
 import { api, ApiError, isOffline } from "./api.js";
+import { problemsOf, recordPath } from "./kinds.js";
 import { all, byKind, clearRecords, del, done as request, get, getMeta, put, recordKey, setMeta, tx } from "./db.js";
 
-const PATHS = { entry: "entries", treatment: "treatments", assessment: "assessments" };
 const SERVER_FIELDS = ["id", "version", "updated_at", "flagged", "crisis", "key", "_kind", "pending"];
 const PERIOD_MS = 30_000;
 const RETRY_MIN_MS = 5_000;
@@ -14,7 +15,7 @@ let user = null;
 let chain = Promise.resolve();
 const recent = new Map(); // key -> what happened when it was last sent
 
-export const changed = () => window.dispatchEvent(new CustomEvent("waypoint:data"));
+export const changed = () => emit(DATA_CHANGED);
 
 /** The fields a PUT sends: the record without what the server adds. */
 export function fieldsOf(record) {
@@ -47,12 +48,22 @@ export async function outboxItems() {
  * try to send. Returns {record, sent, offline, conflict, error}; `record.crisis` when flagged.
  */
 export async function save(kind, fields, { id = crypto.randomUUID(), baseVersion = null } = {}) {
+  // A record the server would refuse is never queued: it would only come back as an error.
+  const problems = problemsOf(kind, fields);
+  if (problems.length) return { invalid: problems };
   const key = recordKey(kind, id);
   await tx(["outbox", "records"], "readwrite", async ({ outbox, records }) => {
     const earlier = await request(outbox.get(key));
     const previous = await request(records.get(key));
     outbox.put({
-      key, kind, id, op: "put", body: fields, user, queued_at: Date.now(), state: "pending",
+      key,
+      kind,
+      id,
+      op: "put",
+      body: fields,
+      user,
+      queued_at: Date.now(),
+      state: "pending",
       // An edit of an unsent edit keeps the version the first one was based on.
       base_version: earlier ? earlier.base_version : baseVersion,
     });
@@ -76,7 +87,16 @@ export async function remove(kind, id) {
     return { sent: true };
   }
   await tx(["outbox", "records"], "readwrite", ({ outbox, records }) => {
-    outbox.put({ key, kind, id, op: "delete", user, queued_at: Date.now(), state: "pending", base_version: local?.version ?? null });
+    outbox.put({
+      key,
+      kind,
+      id,
+      op: "delete",
+      user,
+      queued_at: Date.now(),
+      state: "pending",
+      base_version: local?.version ?? null,
+    });
     records.delete(key);
   });
   changed();
@@ -120,7 +140,7 @@ async function sendAll() {
 }
 
 async function sendOne(item) {
-  const path = `/api/${PATHS[item.kind]}/${item.id}`;
+  const path = recordPath(item.kind, item.id);
   try {
     if (item.op === "delete") {
       const query = item.base_version != null ? `?base_version=${item.base_version}` : "";
@@ -207,14 +227,38 @@ export async function resolve(key, choice) {
     await tx(["outbox", "records"], "readwrite", ({ outbox, records }) => {
       outbox.delete(key);
       records.delete(key);
-      outbox.put({ ...item, key: newKey, id, base_version: null, state: "pending", server: undefined, queued_at: Date.now() });
+      outbox.put({
+        ...item,
+        key: newKey,
+        id,
+        base_version: null,
+        state: "pending",
+        server: undefined,
+        queued_at: Date.now(),
+      });
       records.put({ ...item.body, key: newKey, _kind: item.kind, id, version: null, pending: true });
     });
   } else {
-    await tx("outbox", "readwrite", ({ outbox }) => outbox.put({ ...item, base_version: server.version, state: "pending", server: undefined }));
+    await tx("outbox", "readwrite", ({ outbox }) =>
+      outbox.put({ ...item, base_version: server.version, state: "pending", server: undefined }),
+    );
   }
   changed();
   await sync();
+}
+
+/**
+ * "Edit" in a conflict: the other version stays (as with "Keep theirs") and the person's own
+ * version comes back as a draft to edit; saving the draft replaces the other version.
+ * Returns {kind, id, draft, baseVersion}, or null when nothing is waiting.
+ */
+export async function editConflict(key) {
+  const item = await get("outbox", key);
+  if (!item) return null;
+  const draft = item.op === "put" ? item.body : fieldsOf(item.server);
+  await resolve(key, "server");
+  if (item.server.deleted) return { kind: item.kind, id: crypto.randomUUID(), draft, baseVersion: null };
+  return { kind: item.kind, id: item.id, draft, baseVersion: item.server.version };
 }
 
 /** Drop a write the server refused (after showing why). */
@@ -232,7 +276,9 @@ export async function discard(key) {
 /** The account is gone: its unsent writes must never be sent (not even to a new account). */
 export async function dropOutbox() {
   const mine = await outboxItems();
-  await tx("outbox", "readwrite", ({ outbox }) => mine.forEach((item) => outbox.delete(item.key)));
+  await tx("outbox", "readwrite", ({ outbox }) => {
+    for (const item of mine) outbox.delete(item.key);
+  });
 }
 
 /** Bring in what changed on the server since last time (other devices, imports, deletions). */

@@ -41,16 +41,18 @@ async ([days, note]) => {
   for (let n = days; n >= 1; n--) {
     if (n % 9 === 4) continue; // a few days without a check-in: gaps stay gaps
     const mood = Math.max(1, Math.min(9, Math.round(3 + (days - n) / 9 + Math.sin(n) * 1.2)));
-    writes.push(put("entries", {
-      day: dayOf(back(n)),
-      time: "20:00:00",
-      mood,
-      anxiety: 5 - Math.floor(mood / 3),
-      energy: mood - 1,
-      sleep_hours: 6 + (n % 3),
-      tags: n % 4 ? [] : ["Exercise"],
-      note,
-    }));
+    writes.push(
+      put("entries", {
+        day: dayOf(back(n)),
+        time: "20:00:00",
+        mood,
+        anxiety: 5 - Math.floor(mood / 3),
+        energy: mood - 1,
+        sleep_hours: 6 + (n % 3),
+        tags: n % 4 ? [] : ["Exercise"],
+        note,
+      }),
+    );
   }
   // Six infusions over about two weeks after a baseline fortnight, then a booster.
   const sessions = [days - 15, days - 18, days - 21, days - 24, days - 27, days - 30, 3];
@@ -70,4 +72,4 @@ async ([days, note]) => {
     writes.push(put("assessments", { instrument: "gad7", answers: gad7, taken_at }));
   }
   await Promise.all(writes);
-}
+};

@@ -4,19 +4,14 @@ screenshot saved to tests/e2e/screenshots/ for a person to look at."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect
 
-from tests.helpers import SCREENSHOTS, api_json, new_context, seed_journal, sign_up
+from tests.helpers import api_json, check, new_context, seed_journal, sign_up
 
-AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-    "resultTypes": ["violations"],
-}
 SCREENS = [
     ("today", "#/today", "Today"),
     ("trends", "#/trends", "Trends"),
@@ -30,7 +25,47 @@ SCREENS = [
     ("account", "#/account", "Account"),
     ("more", "#/more", "More"),
     ("reminders", "#/reminders", "Reminders"),
+    ("calendar", "#/calendar", "Month view"),
+    ("edit-checkin", "#/today", "Today"),
+    ("edit-treatment", "#/treatments", "Treatments"),
+    ("form-errors", "#/questionnaires/phq9", "PHQ-9"),
 ]
+
+
+# What to do on a screen before checking it, so the new states are checked too.
+def _open_day_details(page: Page) -> None:
+    page.locator("svg.chart path.treat-mark").first.dispatch_event("click")
+    page.locator("table tbody tr th button").first.click()
+    expect(page.locator("#day-detail")).to_be_visible()
+
+
+def _open_a_month_day(page: Page) -> None:
+    page.get_by_role("button", name="Previous month").click()
+    page.locator(".month button.day:not(.empty)").first.click()
+    expect(page.locator("#calendar-day")).to_be_visible()
+
+
+def _edit_first(list_id: str) -> Callable[[Page], None]:
+    def edit(page: Page) -> None:
+        page.locator(list_id).get_by_role("button", name="Edit").first.click()
+        expect(page.get_by_role("button", name="Save changes")).to_be_visible()
+
+    return edit
+
+
+def _show_form_errors(page: Page) -> None:
+    page.get_by_role("button", name="See my score").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+
+
+# What to do on a screen before it is checked, so the check sees its open states too.
+PREPARE: dict[str, Callable[[Page], None]] = {
+    "trends": _open_day_details,
+    "calendar": _open_a_month_day,
+    "edit-checkin": _edit_first("#recent"),
+    "edit-treatment": _edit_first("#treatment-lists"),
+    "form-errors": _show_form_errors,
+}
 SCHEMES = ["light", "dark"]
 
 
@@ -45,7 +80,12 @@ def signed_in(browser: Browser, server: str) -> dict[str, Any]:
         page,
         "/api/shares",
         "POST",
-        {"audience": "family", "guides": ["for-family-how-to-help"], "include_schedule": True},
+        {
+            "audience": "family",
+            "guides": ["for-family-how-to-help"],
+            "include_schedule": True,
+            "message": "See you on Friday.",
+        },
     )
     assert link["status"] == 201, link
     state = context.storage_state()
@@ -53,19 +93,20 @@ def signed_in(browser: Browser, server: str) -> dict[str, Any]:
     return {"state": state, "family_url": link["body"]["url"]}
 
 
-def check(page: Page, name: str) -> None:
-    results = Axe().run(page, options=AXE_OPTIONS)
-    problems = [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(str(node["target"]) for node in v["nodes"][:5])
-        for v in results.response["violations"]
-    ]
-    # Nothing sticks out sideways at 360 px (wide tables scroll inside their own box).
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    problems += [f"page is {width} px wide"] if width > 360 else []
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-    assert not problems, f"{name}:\n" + "\n".join(problems)
+def watch_console(page: Page) -> None:
+    """Keep the page's console errors (Lighthouse counts them; so do we: any is a failure)."""
+    errors: list[str] = []
+    page.errors = errors  # type: ignore[attr-defined]
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    def on_page_error(error: Error) -> None:
+        errors.append(str(error))
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
 
 
 @contextlib.contextmanager
@@ -94,42 +135,77 @@ def test_screen(
     title: str | None,
     scheme: str,
 ) -> None:
-    with opened(browser, server, scheme, storage_state=signed_in["state"]) as page:
-        page.goto("/" + route)
-        heading = page.get_by_role("heading", level=1)
-        expect(heading).to_be_visible()
-        if title:
-            expect(heading).to_have_text(title)
-        settle(page)
-        if name == "trends":
-            expect(page.locator("svg.chart circle.mood").first).to_be_attached()
-        check(page, f"{name}-{scheme}")
+    context = new_context(browser, server, storage_state=signed_in["state"], color_scheme=scheme)
+    page = context.new_page()
+    watch_console(page)
+    page.goto("/" + route)
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_be_visible()
+    if title:
+        expect(heading).to_have_text(title)
+    settle(page)
+    if name == "trends":
+        expect(page.locator("svg.chart circle.mood").first).to_be_attached()
+    if name in PREPARE:
+        PREPARE[name](page)
+    check(page, f"{name}-{scheme}")
+    context.close()
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_login_screen(browser: Browser, server: str, scheme: str) -> None:
-    with opened(browser, server, scheme) as page:
-        page.goto("/")
-        expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
-        check(page, f"login-{scheme}")
+    context = new_context(browser, server, color_scheme=scheme)
+    page = context.new_page()
+    watch_console(page)
+    page.goto("/#/login")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    check(page, f"login-{scheme}")
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize(
+    ("name", "route", "title"),
+    [
+        ("welcome", "/", "Welcome to Waypoint"),
+        ("register", "/#/login/new", "Create your account"),
+        ("guest-guides", "/#/guides", "Guides"),
+    ],
+)
+def test_logged_out_screens(
+    browser: Browser, server: str, scheme: str, name: str, route: str, title: str
+) -> None:
+    context = new_context(browser, server, color_scheme=scheme)
+    page = context.new_page()
+    watch_console(page)
+    page.goto(route)
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    settle(page)
+    check(page, f"{name}-{scheme}")
+    context.close()
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_crisis_panel(
     browser: Browser, server: str, signed_in: dict[str, Any], scheme: str
 ) -> None:
-    with opened(browser, server, scheme, storage_state=signed_in["state"]) as page:
-        page.goto("/#/today")
-        page.get_by_role("button", name="Get help now").click()
-        expect(page.get_by_role("dialog", name="Get help now")).to_be_visible()
-        check(page, f"crisis-{scheme}")
+    context = new_context(browser, server, storage_state=signed_in["state"], color_scheme=scheme)
+    page = context.new_page()
+    watch_console(page)
+    page.goto("/#/today")
+    page.get_by_role("button", name="Get help now").click()
+    expect(page.get_by_role("dialog", name="Get help now")).to_be_visible()
+    check(page, f"crisis-{scheme}")
+    context.close()
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_family_link_page(
     browser: Browser, server: str, signed_in: dict[str, Any], scheme: str
 ) -> None:
-    with opened(browser, server, scheme) as page:
-        page.goto(signed_in["family_url"])
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Shared with you")
-        check(page, f"shared-family-{scheme}")
+    context = new_context(browser, server, color_scheme=scheme)
+    page = context.new_page()
+    watch_console(page)
+    page.goto(signed_in["family_url"])
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Shared with you")
+    check(page, f"shared-family-{scheme}")
+    context.close()

@@ -24,7 +24,7 @@ def test_first_load_fits_the_budget(browser: Browser, server: str) -> None:
     context.on("requestfinished", lambda request: finished.append(request))
     page = context.new_page()
     page.goto("/")
-    expect(page.get_by_role("heading", level=1, name="Log in")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Welcome to Waypoint")).to_be_visible()
     wait_for_service_worker(page)
     page.wait_for_load_state("networkidle")
     measured: dict[str, int] = {}

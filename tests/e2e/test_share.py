@@ -23,8 +23,9 @@ def test_family_link_shows_guides_and_schedule_but_no_journal(
 
     page.get_by_role("link", name="Treatments").click()
     page.get_by_label("is planned").check()
-    page.get_by_label("Date and time").fill("2031-05-06T10:30")
-    page.get_by_text("Dose, clinic, notes, side effects (optional)").click()
+    page.get_by_label("Date", exact=True).fill("2031-05-06")
+    page.get_by_label("Time", exact=True).fill("10:30")
+    page.get_by_text("Dose, clinic, notes, side effects, blood pressure (optional)").click()
     page.get_by_label("Clinic", exact=True).fill(f"clinic {canary}")
     page.get_by_label("Notes", exact=True).fill(f"treatment {canary}")
     page.get_by_role("button", name="Save treatment").click()
@@ -41,6 +42,7 @@ def test_family_link_shows_guides_and_schedule_but_no_journal(
         box.set_checked(slug == CHOSEN)
     page.get_by_label("Include the dates of planned treatments").check()
     page.get_by_label("Name for this link").fill("For Sam")
+    page.get_by_label("Message to them").fill("Thanks for driving me, Sam.")
     page.get_by_role("button", name="Create link").click()
     url_box = page.get_by_label("Link", exact=True)
     expect(page.get_by_role("heading", name="Your link is ready")).to_be_visible()
@@ -58,7 +60,10 @@ def test_family_link_shows_guides_and_schedule_but_no_journal(
 
     reader.on("response", keep)
     reader.goto(url)
-    expect(reader.get_by_role("heading", level=1)).to_have_text("Shared with you: For Sam")
+    # The label is the owner's private name for the link: the family sees the message instead.
+    expect(reader.get_by_role("heading", level=1)).to_have_text("Shared with you")
+    expect(reader.locator("main")).to_contain_text("Thanks for driving me, Sam.")
+    expect(reader.locator("main")).not_to_contain_text("For Sam")
     expect(reader.get_by_role("heading", level=2, name=titles[CHOSEN])).to_be_visible()
     for slug, title in titles.items():
         if slug != CHOSEN:
@@ -71,6 +76,7 @@ def test_family_link_shows_guides_and_schedule_but_no_journal(
     assert bodies
     assert not any(canary in body for body in bodies)
     assert "Riverside" not in reader.content()
+    assert not any("For Sam" in body for body in bodies)
 
     # The owner sees the open, and cancels the link; it stops working at once.
     page.reload()
