@@ -1,7 +1,8 @@
 // Reminders (under More): notifications on this device, their times, a test, and the calendar
 // feed. The browser's permission prompt appears only after "Turn on", after a plain explanation.
 import { api, isOffline } from "./api.js";
-import { field, fill, formatDateTime, formError, h, screen, uid } from "./dom.js";
+import { field, fill, formError, h, screen, uid } from "./dom.js";
+import { formatDateTime } from "./format.js";
 import { announce } from "./status.js";
 
 const REMINDERS = [

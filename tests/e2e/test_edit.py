@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.helpers import api_json, check, check_in, new_context, sign_up
 
-SERVER_FIELDS = ("id", "version", "updated_at", "flagged", "crisis")
+SERVER_FIELDS = ("id", "version", "updated_at", "flagged", "crisis", "prompts")
 
 
 def only_entry(page: Page) -> dict[str, Any]:
