@@ -213,6 +213,7 @@ class AccountController(Controller):
     ) -> None:
         await recheck_password(app_state, user, data.password, "password")
         await app_state.db.write(users.delete_account, user.id)
+        await app_state.db.checkpoint()  # the deleted rows leave the WAL too
         app_state.session_cache.forget_user(user.id)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +38,34 @@ PRAGMAS = (
     "PRAGMA synchronous = FULL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
+    # Deleted content is overwritten with zeros, so a deleted note is not left readable in the
+    # file's free pages (with the checkpoint after an account deletion, not in the WAL either).
+    "PRAGMA secure_delete = ON",
 )
+PRIVATE_MODE = 0o600
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def make_private(db_path: Path) -> None:
+    """The database file and its WAL / shared-memory / journal files, owner-only (``0600``)
+    whatever the umask. SQLite creates ``-wal`` and ``-shm`` with the database file's own
+    permissions, so creating the file ``0600`` before SQLite opens it keeps them private too;
+    files left wider by an older version are tightened."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    if not db_path.exists():
+        create_private(db_path)
+    for path in (db_path, *(Path(str(db_path) + suffix) for suffix in SIDE_FILES)):
+        if path.exists() and path.stat().st_mode & 0o777 != PRIVATE_MODE:
+            os.chmod(path, PRIVATE_MODE)
+
+
+def create_private(path: Path) -> None:
+    """An empty file only its owner may read (``O_EXCL``: it must not exist yet)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+    try:
+        os.fchmod(descriptor, PRIVATE_MODE)  # the umask cannot loosen it
+    finally:
+        os.close(descriptor)
 
 
 def is_postgres(conn: object) -> bool:
@@ -76,6 +104,7 @@ def backup(source: Path, target: Path) -> None:
     """A consistent copy of a live database (a read snapshot; writers carry on meanwhile)."""
     if target.exists():
         raise FileExistsError(f"{target} already exists")
+    create_private(target)  # VACUUM INTO fills an empty file; the copy is 0600 like the original
     conn = sqlite3.connect(source, isolation_level=None)
     try:
         configure(conn)
@@ -138,7 +167,7 @@ class Database:
     @classmethod
     async def open(cls, path: Path) -> Database:
         db = cls(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(path)
         db._writer = Connection(path, read_only=False)
         await db._writer.open()
         await db._writer.run(migrate)
@@ -148,6 +177,21 @@ class Database:
             db._readers.append(reader)
         db._task = asyncio.create_task(db._write_loop(), name="waypoint-writer")
         return db
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the file and empty it (``TRUNCATE``), e.g. after an account is
+        deleted, so its pages are not left in the WAL. On a connection of its own: the writer's
+        connection is inside a transaction whenever it has work."""
+
+        def run() -> None:
+            conn = sqlite3.connect(self.path, isolation_level=None)
+            try:
+                conn.execute("PRAGMA busy_timeout = 5000")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
+
+        await asyncio.to_thread(run)
 
     async def close(self) -> None:
         """Refuse new writes, commit the ones already queued (their callers hear back), then

@@ -190,6 +190,9 @@ class PgDatabase(Database):
         await asyncio.to_thread(run_migrations, url)
         return db
 
+    async def checkpoint(self) -> None:
+        """Nothing to do: PostgreSQL recycles its WAL itself."""
+
     async def close(self) -> None:
         self._closing = True
         for _ in self._workers:  # wait until every connection is idle again
