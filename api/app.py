@@ -36,6 +36,7 @@ from api.settings import Settings
 from api.state import AppState, Clock, utc_now
 from api.store.db import Database
 from api.store.guide_search import index_library
+from api.store.records import encrypt_existing
 
 
 @get("/healthz", tags=["ops"], summary="Liveness: the process answers and the database opens")
@@ -60,8 +61,9 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         library = load_guides(settings.guides_dir)  # a broken guide stops start-up
-        app_state.db = await Database.open(settings.db_path)
+        app_state.db = await Database.open(settings.db_path, settings.key_path)
         try:
+            await encrypt_existing(app_state.db, clock())  # databases from before migration 0005
             await index_library(app_state.db, library)
             app_state.guides = library
             yield

@@ -1,4 +1,4 @@
-"""The ``waypoint`` command: serve (the default), demo, backup, migrate, guides check."""
+"""The ``waypoint`` command: serve (the default), demo, backup, migrate, rotate-key, guides."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import signal
 import socket
 import sqlite3
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import msgspec
 
 from api.settings import Settings, from_env
 from api.store import db as database
+from api.store import keys
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -60,19 +62,40 @@ def serve(settings: Settings) -> None:
 
 
 def migrate(settings: Settings) -> None:
-    conn = sqlite3.connect(settings.db_path, isolation_level=None)
-    try:
-        database.configure(conn)
-        applied = database.migrate(conn)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-    finally:
-        conn.close()
+    from api.store.records import encrypt_existing
+
+    async def run() -> tuple[list[str], int, int]:
+        conn = sqlite3.connect(settings.db_path, isolation_level=None)
+        try:
+            database.configure(conn)
+            applied = database.migrate(conn)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            conn.close()
+        db = await database.Database.open(settings.db_path, settings.key_path)
+        try:
+            return applied, version, await encrypt_existing(db, datetime.now(UTC))
+        finally:
+            await db.close()
+
+    applied, version, moved = asyncio.run(run())
     print(f"Applied {', '.join(applied) or 'nothing'}; schema version {version}.")
+    if moved:
+        print(f"Encrypted the text of {moved} records written before encryption.")
 
 
-def backup(settings: Settings, target: Path) -> None:
-    database.backup(settings.db_path, target)
-    print(f"Backed up {settings.db_path} to {target}.")
+def backup(settings: Settings, target: Path, key_store: bool) -> None:
+    source = keys.key_store_path(settings.db_path) if key_store else settings.db_path
+    database.backup(source, target)
+    print(f"Backed up {source} to {target}.")
+
+
+def rotate_key(settings: Settings) -> None:
+    count = keys.rotate(settings.db_path, settings.key_path)
+    print(
+        f"Re-wrapped {count} data keys under a new server key in {settings.key_path}. "
+        "Back up the new key file now; the old one no longer opens anything."
+    )
 
 
 def demo(settings: Settings) -> None:
@@ -111,7 +134,15 @@ def parser() -> argparse.ArgumentParser:
     with_db(commands.add_parser("demo", help="create the demo account with ~120 days of data"))
     backup_cmd = with_db(commands.add_parser("backup", help="consistent copy of a live database"))
     backup_cmd.add_argument("target", type=Path)
+    backup_cmd.add_argument(
+        "--keys", action="store_true", help="copy the key store (<db>.keys) instead"
+    )
     with_db(commands.add_parser("migrate", help="apply schema migrations"))
+    with_db(
+        commands.add_parser(
+            "rotate-key", help="re-wrap every data key under a new server key (server stopped)"
+        )
+    )
     guides_cmd = commands.add_parser("guides", help="guide content")
     guides_cmd.add_argument("action", choices=["check"])
     return top
@@ -126,9 +157,11 @@ def main(argv: list[str] | None = None) -> Any:
         case "demo":
             demo(settings)
         case "backup":
-            backup(settings, args.target)
+            backup(settings, args.target, args.keys)
         case "migrate":
             migrate(settings)
+        case "rotate-key":
+            rotate_key(settings)
         case "guides":
             return check_guides(settings)
     return 0

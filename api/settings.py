@@ -20,6 +20,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Every setting of a deployment. Each one is listed in the README's configuration table."""
 
     db_path: Path = Path("waypoint.sqlite3")
+    # The server key that unlocks every account's data key; empty means "<db_path>.key".
+    key_file: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     # The address people use to reach the server; share links are built on it.
@@ -41,6 +43,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     share_attempts: int = 30
     report_paper: Literal["A4", "Letter"] = "A4"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def key_path(self) -> Path:
+        return (
+            Path(self.key_file)
+            if self.key_file
+            else self.db_path.with_name(self.db_path.name + ".key")
+        )
 
     @property
     def public_url(self) -> str:

@@ -97,7 +97,7 @@ class AccountController(Controller):
         password_hash = await hash_password(data.password)
         agent = request.headers.get("user-agent", "")
         secret, account = await app_state.db.write(
-            users.register, data, password_hash, agent, app_state.clock()
+            users.register, app_state.db.keyring, data, password_hash, agent, app_state.clock()
         )
         return with_session_cookie(
             Response(account, status_code=HTTP_201_CREATED), secret, app_state.settings
@@ -178,7 +178,7 @@ class AccountController(Controller):
         stored = await app_state.db.read(users.password_hash_of, user.id)
         if not await check_password(stored, data.password):
             raise InvalidField("password", "The password is not right.")
-        await app_state.db.write(users.delete_account, user.id)
+        await users.erase_account(app_state.db, user.id)
         app_state.session_cache.forget_user(user.id)
 
 

@@ -27,6 +27,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from api.store import keys
+
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MAX_BATCH = 256
@@ -37,6 +39,8 @@ PRAGMAS = (
     "PRAGMA synchronous = FULL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
+    # Deleted content is overwritten with zeros, so a deleted note is not left in free pages.
+    "PRAGMA secure_delete = ON",
 )
 
 
@@ -67,13 +71,17 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
 
 
 def backup(source: Path, target: Path) -> None:
-    """A consistent copy of a live database (a read snapshot; writers carry on meanwhile)."""
-    if target.exists():
-        raise FileExistsError(f"{target} already exists")
+    """A consistent copy of a live database (a read snapshot; writers carry on meanwhile), in a
+    new file readable by its owner only. The copy holds no data key: the key store is a file of
+    its own (``api/store/keys.py``)."""
+    keys.create_private(target)  # VACUUM INTO writes into an empty file; raises if it exists
     conn = sqlite3.connect(source, isolation_level=None)
     try:
         configure(conn)
         conn.execute("VACUUM INTO ?", (str(target),))
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
     finally:
         conn.close()
 
@@ -91,6 +99,7 @@ class Connection:
     def _open(self) -> None:
         self._conn = sqlite3.connect(self._path, isolation_level=None)
         configure(self._conn)
+        keys.attach(self._conn, self._path)
         if self._read_only:
             self._conn.execute("PRAGMA query_only = ON")
 
@@ -115,7 +124,13 @@ class Connection:
 
 
 class Database:
-    """Open with ``await Database.open(path)``; close with ``await db.close()``."""
+    """Open with ``await Database.open(path)``; close with ``await db.close()``.
+
+    ``keyring`` holds the server key (from ``key_file``, default ``<db>.key``, made at the first
+    start) and the data keys in use; store functions that read or write journal text take it.
+    """
+
+    keyring: keys.Keyring
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -128,12 +143,18 @@ class Database:
         self._closing = False
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
+    async def open(cls, path: Path, key_file: Path | None = None) -> Database:
         db = cls(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Every file made owner-only before SQLite creates it (its -wal and -shm follow).
+        keys.make_private(path)
+        db.keyring = keys.Keyring(
+            keys.load_server_key(key_file or keys.default_key_file(path), path)
+        )
+        keys.make_private(keys.key_store_path(path))
         db._writer = Connection(path, read_only=False)
         await db._writer.open()
         await db._writer.run(migrate)
+        await db._writer.run(_create_key_store)
         for _ in range(READERS):
             reader = Connection(path, read_only=True)
             await reader.open()
@@ -151,6 +172,13 @@ class Database:
         for conn in [*self._readers, self._writer]:
             if conn is not None:
                 await conn.close()
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database files and truncate it to zero bytes, so that what a
+        write just deleted is not left readable in the ``-wal`` file (``secure_delete`` has
+        already zeroed it in the pages). Runs between two write batches."""
+        assert self._writer is not None
+        await self._writer.run(_checkpoint)
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` on a read-only connection."""
@@ -188,6 +216,14 @@ class Database:
                         future.set_result(value)
                     else:
                         future.set_exception(value)
+
+
+def _create_key_store(conn: sqlite3.Connection) -> None:
+    conn.execute(keys.KEY_STORE_SCHEMA)
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
 
 def _commit_batch(

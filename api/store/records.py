@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from api.domain import crypto
 from api.domain.accounts import User
 from api.domain.archive import MAX_REPORTED, ConflictRef, ImportResult, Staged
 from api.domain.errors import InvalidField, NotFound, VersionConflict
@@ -29,6 +30,7 @@ from api.domain.kinds import (
     KINDS,
     Change,
     ChangePage,
+    Encoded,
     Kind,
     OutT,
     PutT,
@@ -38,12 +40,13 @@ from api.domain.kinds import (
 from api.domain.trends import AssessmentPoint, EntryPoint, TreatmentPoint, baseline_anchor
 from api.domain.trends.shapes import BASELINE_WINDOW_DAYS, HISTORY_DAYS
 from api.store.db import Database
+from api.store.keys import Keyring, create_data_key
 from api.store.users import set_profile
 
 LIST_LIMIT_DEFAULT = 1000
 LIST_LIMIT_MAX = 5000
 ALL: Final = -1  # SQLite's LIMIT -1: no limit (an export has every record of the range)
-ROW_COLUMNS = "id, version, updated_at, flagged, deleted, data, seq"
+ROW_COLUMNS = "id, version, updated_at, flagged, deleted, data, seq, secret"
 Row = StoredRecord
 
 
@@ -61,7 +64,26 @@ class NotYours(Exception):
     """The id belongs to another user's record: answered exactly like a missing record."""
 
 
-def _row(conn: sqlite3.Connection, user_id: int, kind: str, record_id: str) -> Row | None:
+class NoDataKey(Exception):
+    """The account has no data key yet (made at registration; only a crash can lose it)."""
+
+
+def _reveal(conn: sqlite3.Connection, keys: Keyring, user_id: int, kind: str, found: Any) -> Row:
+    """A stored row (``ROW_COLUMNS``) as a Row whose data is the whole record: the plain part
+    merged with the private part, decrypted under the user's data key."""
+    record_id, version, updated_at, flagged, deleted, data, seq, secret = found[:8]
+    if secret is not None:
+        aead = keys.of(conn, user_id)
+        if aead is None:
+            raise crypto.CannotDecrypt("the account's data key is gone")
+        private = crypto.unseal(aead, crypto.record_aad(user_id, kind, record_id), secret)
+        data = crypto.merge_json(data, private)
+    return Row(record_id, version, updated_at, flagged, deleted, data, seq)
+
+
+def _row(
+    conn: sqlite3.Connection, keys: Keyring, user_id: int, kind: str, record_id: str
+) -> Row | None:
     found = conn.execute(
         f"SELECT {ROW_COLUMNS}, user_id FROM records WHERE kind = ? AND id = ?",  # noqa: S608
         (kind, record_id),
@@ -70,32 +92,46 @@ def _row(conn: sqlite3.Connection, user_id: int, kind: str, record_id: str) -> R
         return None
     if found[-1] != user_id:
         raise NotYours
-    return Row(*found[:-1])
+    return _reveal(conn, keys, user_id, kind, found)
 
 
 def _next_seq(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records").fetchone()[0])
 
 
+def _seal(
+    conn: sqlite3.Connection, keys: Keyring, user_id: int, kind: str, record_id: str, private: bytes
+) -> bytes | None:
+    if not private:
+        return None
+    aead = keys.of(conn, user_id)
+    if aead is None:
+        raise NoDataKey
+    return crypto.seal(aead, crypto.record_aad(user_id, kind, record_id), private)
+
+
 def put_row(
     conn: sqlite3.Connection,
+    keys: Keyring,
     user_id: int,
     kind: str,
     record_id: str,
     base_version: int | None,
-    data: bytes,
-    day: str,
-    flagged: bool,
+    encoded: Encoded,
     now: str,
 ) -> tuple[bool, Row]:
-    """Create or replace; returns (created, stored row). Raises Conflict."""
-    current = _row(conn, user_id, kind, record_id)
+    """Create or replace; returns (created, stored row). Raises Conflict. The private part is
+    sealed here, on the database thread, under the user's data key."""
+    current = _row(conn, keys, user_id, kind, record_id)
+    data = crypto.merge_json(encoded.plain, encoded.private)
+    day, flagged = encoded.day, encoded.flagged
     seq = _next_seq(conn)
     if current is None:
+        secret = _seal(conn, keys, user_id, kind, record_id, encoded.private)
         conn.execute(
             "INSERT INTO records (user_id, kind, id, version, seq, day, flagged, deleted, "
-            "updated_at, data) VALUES (?, ?, ?, 1, ?, ?, ?, 0, ?, ?)",
-            (user_id, kind, record_id, seq, day, flagged, now, data),
+            "updated_at, data, secret) VALUES (?, ?, ?, 1, ?, ?, ?, 0, ?, ?, ?)",
+            (user_id, kind, record_id, seq, day, flagged, now, encoded.plain, secret),
         )
         return True, Row(record_id, 1, now, flagged, 0, data, seq)
     if current.deleted:
@@ -105,16 +141,18 @@ def put_row(
     if base_version is not None and base_version != current.version:
         raise VersionConflict(current)
     version = current.version + 1
+    secret = _seal(conn, keys, user_id, kind, record_id, encoded.private)
     conn.execute(
-        "UPDATE records SET version = ?, seq = ?, day = ?, flagged = ?, updated_at = ?, data = ? "
-        "WHERE kind = ? AND id = ?",
-        (version, seq, day, flagged, now, data, kind, record_id),
+        "UPDATE records SET version = ?, seq = ?, day = ?, flagged = ?, updated_at = ?, data = ?, "
+        "secret = ? WHERE kind = ? AND id = ?",
+        (version, seq, day, flagged, now, encoded.plain, secret, kind, record_id),
     )
     return False, Row(record_id, version, now, flagged, 0, data, seq)
 
 
 def delete_row(
     conn: sqlite3.Connection,
+    keys: Keyring,
     user_id: int,
     kind: str,
     record_id: str,
@@ -122,7 +160,7 @@ def delete_row(
     now: str,
 ) -> bool:
     """Tombstone a record; False if this user has no such record. Deleting twice is fine."""
-    current = _row(conn, user_id, kind, record_id)
+    current = _row(conn, keys, user_id, kind, record_id)
     if current is None:
         return False
     if current.deleted:
@@ -131,22 +169,30 @@ def delete_row(
         raise VersionConflict(current)
     conn.execute(
         "UPDATE records SET version = version + 1, seq = ?, day = NULL, flagged = 0, deleted = 1, "
-        "updated_at = ?, data = NULL WHERE kind = ? AND id = ?",
+        "updated_at = ?, data = NULL, secret = NULL WHERE kind = ? AND id = ?",
         (_next_seq(conn), now, kind, record_id),
     )
     return True
 
 
-def live_row(conn: sqlite3.Connection, user_id: int, kind: str, record_id: str) -> Row | None:
+def live_row(
+    conn: sqlite3.Connection, keys: Keyring, user_id: int, kind: str, record_id: str
+) -> Row | None:
     try:
-        row = _row(conn, user_id, kind, record_id)
+        row = _row(conn, keys, user_id, kind, record_id)
     except NotYours:
         return None
     return row if row and not row.deleted else None
 
 
 def rows_between(
-    conn: sqlite3.Connection, user_id: int, kind: str, start: str, end: str, limit: int
+    conn: sqlite3.Connection,
+    keys: Keyring,
+    user_id: int,
+    kind: str,
+    start: str,
+    end: str,
+    limit: int,
 ) -> list[Row]:
     """Live records with start <= day <= end: the latest ``limit`` of them, oldest first."""
     found = conn.execute(
@@ -154,11 +200,12 @@ def rows_between(
         "AND day BETWEEN ? AND ? ORDER BY day DESC, seq DESC LIMIT ?",
         (user_id, kind, start, end, limit),
     ).fetchall()
-    return [Row(*r) for r in reversed(found)]
+    return [_reveal(conn, keys, user_id, kind, r) for r in reversed(found)]
 
 
 def data_between(conn: sqlite3.Connection, user_id: int, kind: str, start: str, end: str) -> bytes:
-    """All live records of a kind in a day range as ONE JSON array (decoded in a single call)."""
+    """The plain part (never the private fields) of every live record of a kind in a day range,
+    as ONE JSON array (decoded in a single call)."""
     found = conn.execute(
         "SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM ("
         "SELECT data FROM records WHERE user_id = ? AND kind = ? AND deleted = 0 "
@@ -168,12 +215,16 @@ def data_between(conn: sqlite3.Connection, user_id: int, kind: str, start: str, 
     return bytes(found[0], "utf-8") if isinstance(found[0], str) else bytes(found[0])
 
 
-def changes_after(conn: sqlite3.Connection, user_id: int, since: int, limit: int) -> list[Any]:
-    return conn.execute(
-        "SELECT seq, kind, id, version, updated_at, flagged, deleted, data FROM records "
+def changes_after(
+    conn: sqlite3.Connection, keys: Keyring, user_id: int, since: int, limit: int
+) -> list[tuple[str, Row]]:
+    """(kind, row) of the user's changes after ``since``, oldest first."""
+    found = conn.execute(
+        f"SELECT {ROW_COLUMNS}, kind FROM records "  # noqa: S608
         "WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
         (user_id, since, limit),
     ).fetchall()
+    return [(r[-1], _reveal(conn, keys, user_id, r[-1], r)) for r in found]
 
 
 def data_mark(conn: sqlite3.Connection, user_id: int) -> int:
@@ -283,20 +334,23 @@ MOVED_NAMESPACE: Final = UUID("3c1e9b7a-52d4-4f0e-8a61-9d2b7c4e1f08")
 
 
 def _put_created(
-    conn: sqlite3.Connection, user_id: int, each: Staged, record_id: str, now: str
+    conn: sqlite3.Connection, keys: Keyring, user_id: int, each: Staged, record_id: str, now: str
 ) -> bool | None:
     """True if created, False if already there unchanged, None for a conflict."""
     try:
-        created, _ = put_row(
-            conn, user_id, each.kind, record_id, CREATE_ONLY, each.data, each.day, each.flagged, now
-        )
+        created, _ = put_row(conn, keys, user_id, each.kind, record_id, CREATE_ONLY, each.data, now)
     except VersionConflict:
         return None
     return created
 
 
 def import_staged(
-    conn: sqlite3.Connection, user_id: int, staged: list[Staged], profile: dict[str, Any], now: str
+    conn: sqlite3.Connection,
+    keys: Keyring,
+    user_id: int,
+    staged: list[Staged],
+    profile: dict[str, Any],
+    now: str,
 ) -> ImportResult:
     """Store validated records in ONE transaction (all or nothing), never overwriting: a new id
     is created, an identical record is unchanged, anything else is a conflict left as it is."""
@@ -304,13 +358,13 @@ def import_staged(
     set_profile(conn, user_id, profile)
     for each in staged:
         try:
-            created = _put_created(conn, user_id, each, each.id, now)
+            created = _put_created(conn, keys, user_id, each, each.id, now)
         except NotYours:
             # The id is another account's on this server (an archive moved between accounts):
             # store it under an id derived from it, the same on every import, so a second
             # import of the same archive still changes nothing.
             moved = str(uuid5(MOVED_NAMESPACE, f"{user_id}:{each.id}"))
-            created = _put_created(conn, user_id, each, moved, now)
+            created = _put_created(conn, keys, user_id, each, moved, now)
         if created is None:
             result.conflicts += 1
             if len(result.conflicted) < MAX_REPORTED:
@@ -321,6 +375,60 @@ def import_staged(
         else:
             result.unchanged += 1
     return result
+
+
+# --- the start-up step of migration 0005: text written before encryption ----------------------
+
+
+def _pending_users(conn: sqlite3.Connection) -> list[int]:
+    return [user_id for (user_id,) in conn.execute("SELECT user_id FROM encrypt_pending")]
+
+
+def _ensure_key(conn: sqlite3.Connection, keys: Keyring, user_id: int, now: str) -> None:
+    if keys.of(conn, user_id) is None:
+        create_data_key(conn, keys, user_id, now)
+
+
+def _encrypt_user(conn: sqlite3.Connection, keys: Keyring, user_id: int) -> int:
+    """Move one account's private fields from ``data`` into ``secret``; the record's content,
+    version and seq stay as they are (nothing changed for its owner or their phones)."""
+    aead = keys.of(conn, user_id)
+    assert aead is not None, "the key is made (and committed) first"
+    found = conn.execute(
+        "SELECT kind, id, data FROM records WHERE user_id = ? AND deleted = 0 "
+        "AND secret IS NULL AND data IS NOT NULL",
+        (user_id,),
+    ).fetchall()
+    moved = 0
+    for kind, record_id, data in found:
+        fields = msgspec.json.decode(data)
+        names = KINDS[kind].private_fields if kind in KINDS else ()
+        private = {name: fields.pop(name) for name in names if name in fields}
+        if not private:
+            continue
+        secret = crypto.seal(
+            aead, crypto.record_aad(user_id, kind, record_id), msgspec.json.encode(private)
+        )
+        conn.execute(
+            "UPDATE records SET data = ?, secret = ? WHERE kind = ? AND id = ?",
+            (msgspec.json.encode(fields), secret, kind, record_id),
+        )
+        moved += 1
+    conn.execute("DELETE FROM encrypt_pending WHERE user_id = ?", (user_id,))
+    return moved
+
+
+async def encrypt_existing(db: Database, now: datetime) -> int:
+    """Encrypt the text of records stored before migration 0005, one account per transaction
+    (so a restart resumes where it stopped); then empty the WAL of the plaintext pages."""
+    moved = 0
+    pending = await db.read(_pending_users)
+    for user_id in pending:
+        await db.write(_ensure_key, db.keyring, user_id, now.isoformat())
+        moved += await db.write(_encrypt_user, db.keyring, user_id)
+    if pending:
+        await db.checkpoint()
+    return moved
 
 
 # --- the operations the routes call --------------------------------------------------------------
@@ -336,19 +444,16 @@ async def put(
     db: Database, kind: Kind[PutT, OutT], user: User, record_id: UUID, body: PutT, now: datetime
 ) -> tuple[bool, OutT]:
     """Create or replace one of the user's records: (created, the record as GET returns it)."""
-    data, day, flagged = kind.encode(body, user.tz, now)
+    encoded = kind.encode(body, user.tz, now)
+    stamp = now.isoformat(timespec="milliseconds")
+    args = (user.id, kind.name, str(record_id), getattr(body, "base_version", None), encoded, stamp)
     try:
-        created, row = await db.write(
-            put_row,
-            user.id,
-            kind.name,
-            str(record_id),
-            getattr(body, "base_version", None),
-            data,
-            day,
-            flagged,
-            now.isoformat(timespec="milliseconds"),
-        )
+        try:
+            created, row = await db.write(put_row, db.keyring, *args)
+        except NoDataKey:
+            # Committed on its own before any text is sealed under it.
+            await db.write(create_data_key, db.keyring, user.id, stamp)
+            created, row = await db.write(put_row, db.keyring, *args)
     except VersionConflict as exc:
         raise VersionConflict(current_copy(kind, exc.current)) from None
     except NotYours:
@@ -357,7 +462,7 @@ async def put(
 
 
 async def fetch(db: Database, kind: Kind[Any, OutT], user: User, record_id: UUID) -> OutT:
-    row = await db.read(live_row, user.id, kind.name, str(record_id))
+    row = await db.read(live_row, db.keyring, user.id, kind.name, str(record_id))
     if row is None:
         raise NotFound(kind.label)
     return kind.out(row)
@@ -374,6 +479,7 @@ async def remove(
     try:
         found = await db.write(
             delete_row,
+            db.keyring,
             user.id,
             kind.name,
             str(record_id),
@@ -397,25 +503,24 @@ async def between(
     limit: int,
 ) -> list[OutT]:
     first, last = day_range(start, end)
-    rows = await db.read(rows_between, user.id, kind.name, first, last, limit)
+    rows = await db.read(rows_between, db.keyring, user.id, kind.name, first, last, limit)
     return [kind.out(row) for row in rows]
 
 
 async def changes(db: Database, user: User, since: int, limit: int) -> ChangePage:
     """A page of the user's changes after ``since``, tombstones included."""
-    rows = await db.read(changes_after, user.id, since, limit + 1)
+    rows = await db.read(changes_after, db.keyring, user.id, since, limit + 1)
     found = []
-    for seq, kind, record_id, version, updated_at, flagged, deleted, data in rows[:limit]:
-        row = Row(record_id, version, updated_at, flagged, deleted, data, seq)
+    for kind, row in rows[:limit]:
         found.append(
             Change(
-                seq=seq,
+                seq=row.seq,
                 kind=kind,
-                id=record_id,
-                version=version,
-                deleted=bool(deleted),
-                updated_at=updated_at,
-                record=None if deleted else KINDS[kind].out(row),
+                id=row.id,
+                version=row.version,
+                deleted=bool(row.deleted),
+                updated_at=row.updated_at,
+                record=None if row.deleted else KINDS[kind].out(row),
             )
         )
     return ChangePage(changes=found, next=found[-1].seq if found else since, more=len(rows) > limit)
