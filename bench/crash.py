@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from api.store import keys, records
 from bench.client import Connection, Load, Plan, RequestSpec, Response
 from bench.servers import Server
 
@@ -71,11 +72,11 @@ def verify(db_path: Path, acked: dict[str, tuple[int, dict[str, Any]]]) -> list[
     conn = sqlite3.connect(db_path)
     problems = []
     try:
+        stored_rows = records.as_stored(conn, keys.offline_keyring(conn, db_path), "entry")
+        by_id = {record_id: (version, data) for record_id, version, data in stored_rows}
         for record_id, (version, fields) in acked.items():
-            row = conn.execute(
-                "SELECT version, data FROM records WHERE kind = 'entry' AND id = ?", (record_id,)
-            ).fetchone()
-            if row is None:
+            row = by_id.get(record_id)
+            if row is None or row[1] is None:
                 problems.append(f"{record_id}: acknowledged version {version} is missing")
             elif row[0] < version:
                 problems.append(f"{record_id}: version {row[0]} < acknowledged {version}")

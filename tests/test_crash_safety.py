@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from api.settings import PROJECT_DIR
+from api.store import keys, records
 from api.store.db import Database, migrations
 from tests.conftest import PASSWORD
 from tests.server import ServerProcess
@@ -171,11 +172,11 @@ def check_database_file(path: Path, ledger: Ledger) -> None:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        rows = conn.execute("SELECT id, deleted, data FROM records WHERE kind = 'entry'").fetchall()
+        rows = records.as_stored(conn, keys.offline_keyring(conn, path), "entry")
     finally:
         conn.close()
     stored = {
-        record_id: DELETED if deleted else json.loads(data) for record_id, deleted, data in rows
+        record_id: DELETED if data is None else json.loads(data) for record_id, _, data in rows
     }
     assert set(stored) <= ledger.ids(), "the file holds check-ins nobody wrote"
     for record_id in ledger.ids():
@@ -251,10 +252,11 @@ async def test_backup_under_load_is_consistent(tmp_path: Path) -> None:
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations()[-1][0]
-        rows = conn.execute("SELECT id, data FROM records WHERE kind = 'entry'").fetchall()
+        # The backup holds ciphertext; the live key store and key file open it.
+        rows = records.as_stored(conn, keys.offline_keyring(conn, db_path), "entry")
     finally:
         conn.close()
-    in_backup = {record_id: json.loads(data) for record_id, data in rows}
+    in_backup = {record_id: json.loads(data) for record_id, _, data in rows if data is not None}
     for record_id, content in before_backup.items():
         assert record_id in in_backup, f"check-in {record_id} acknowledged before the backup"
         assert content is not DELETED and content_of(in_backup[record_id], content) == content

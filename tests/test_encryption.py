@@ -316,3 +316,24 @@ async def test_start_up_encrypts_the_text_of_an_older_database(tmp_path: Path) -
     finally:
         conn.close()
     assert holding(settings.db_path, CANARY.encode()) == []
+
+
+async def test_an_account_whose_key_was_lost_gets_a_new_one_at_its_next_write(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(db_path=tmp_path / "waypoint.sqlite3")
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await register(client, "alice")
+    # What a crash between the two files' commits at registration could leave: no key row.
+    store = sqlite3.connect(keys.key_store_path(settings.db_path), isolation_level=None)
+    try:
+        store.execute("DELETE FROM data_keys")
+    finally:
+        store.close()
+    record_id, body = new_id(), {"day": "2026-11-20", "mood": 6, "note": f"{CANARY}-after"}
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await log_in(client, "alice")
+        assert (await client.put(f"/api/entries/{record_id}", json=body)).status_code == 201
+        entry = await client.get(f"/api/entries/{record_id}")
+        assert entry.json()["note"] == f"{CANARY}-after"
+    assert holding(settings.db_path, CANARY.encode()) == []

@@ -128,6 +128,15 @@ def attach(conn: sqlite3.Connection, db_path: Path) -> None:
     conn.execute("PRAGMA keystore.secure_delete = ON")
 
 
+def offline_keyring(
+    conn: sqlite3.Connection, db_path: Path, key_file: Path | None = None
+) -> Keyring:
+    """For reading a database file (or a backup) outside the server: attach the key store of
+    the deployment at ``db_path`` to ``conn`` and load its server key."""
+    attach(conn, db_path)
+    return Keyring(read_key_file(key_file or default_key_file(db_path)))
+
+
 class Keyring:
     """The server key and the data keys in use, unwrapped once and kept in memory.
 

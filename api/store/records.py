@@ -203,6 +203,17 @@ def rows_between(
     return [_reveal(conn, keys, user_id, kind, r) for r in reversed(found)]
 
 
+def as_stored(conn: sqlite3.Connection, keys: Keyring, kind: str) -> list[tuple[str, int, Any]]:
+    """(id, version, the whole record as JSON or None if deleted) for every record of a kind,
+    decrypted: for checks that read a database file or a backup directly (crash tests)."""
+    found = conn.execute(
+        f"SELECT {ROW_COLUMNS}, user_id FROM records WHERE kind = ?",  # noqa: S608
+        (kind,),
+    ).fetchall()
+    rows = [_reveal(conn, keys, r[-1], kind, r) for r in found]
+    return [(row.id, row.version, None if row.deleted else row.data) for row in rows]
+
+
 def data_between(conn: sqlite3.Connection, user_id: int, kind: str, start: str, end: str) -> bytes:
     """The plain part (never the private fields) of every live record of a kind in a day range,
     as ONE JSON array (decoded in a single call)."""
