@@ -90,6 +90,8 @@ def load_server_key(key_file: Path, db_path: Path) -> bytes:
             "`waypoint rotate-key` again to finish it before starting the server."
         )
     if key_file.exists():
+        if key_file.stat().st_mode & 0o777 != PRIVATE_MODE:
+            os.chmod(key_file, PRIVATE_MODE)  # e.g. restored from a backup by a wide umask
         return read_key_file(key_file)
     store = key_store_path(db_path)
     if store.exists() and _has_keys(store):
