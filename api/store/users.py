@@ -136,6 +136,7 @@ async def erase_account(db: Database, user_id: int) -> None:
     """
     await db.write(destroy_data_key, db.keyring, user_id)
     await db.write(delete_account, user_id)
+    db.keyring.forget(user_id)  # a reader may have cached it again before step 1 committed
     await db.checkpoint()
 
 
