@@ -39,6 +39,12 @@ def serve(settings: Settings) -> None:
         probe.bind((settings.host, 0))
         settings = msgspec.structs.replace(settings, port=probe.getsockname()[1])
         probe.close()
+    if not settings.key_path.exists() and not keys.key_store_path(settings.db_path).exists():
+        print(
+            f"Writing a new server key to {settings.key_path}: back it up apart from the "
+            "database; without it no journal text can be read (README, 'Storage').",
+            flush=True,
+        )
     app = create_app(settings)
     server = Server(
         app,

@@ -153,6 +153,14 @@ async def log_in(client: Client, username: str) -> None:
     assert response.status_code == 200, response.text
 
 
+def wrapped_keys_of(db_path: Path) -> list[bytes]:
+    store = sqlite3.connect(keys.key_store_path(db_path))
+    try:
+        return [wrapped for (wrapped,) in store.execute("SELECT wrapped FROM data_keys")]
+    finally:
+        store.close()
+
+
 async def test_a_deleted_accounts_text_is_unreadable_in_an_earlier_backup(tmp_path: Path) -> None:
     settings = Settings(db_path=tmp_path / "live" / "waypoint.sqlite3")
     app = create_app(settings)
@@ -165,11 +173,13 @@ async def test_a_deleted_accounts_text_is_unreadable_in_an_earlier_backup(tmp_pa
         await register(bob, "bob")
         bob_ids = await write_journal(bob, "bob")
         assert cli.main(["backup", str(backup), "--db", str(settings.db_path)]) == 0
+        wrapped_keys = wrapped_keys_of(settings.db_path)
         gone = await alice.request("DELETE", "/api/account", json={"password": PASSWORD})
         assert gone.status_code == 204
     # The old backup holds Alice's records, sealed: her words are not in its bytes.
     old = backup.read_bytes()
     assert CANARY.encode() not in old
+    assert len(wrapped_keys) == 2 and not any(wrapped in old for wrapped in wrapped_keys)
     conn = sqlite3.connect(backup)
     try:
         alice_sealed = conn.execute(
