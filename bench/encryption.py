@@ -7,7 +7,9 @@ process; "after" is this tree. Each child builds the same account through the AP
 daily check-ins with notes and tags, treatments with clinic, notes and side effects, PHQ-9 and
 GAD-7 every two weeks), then measures:
 
-- ``put``: a new check-in with a note and a tag (the encrypting write);
+- ``put``: a new check-in with a note and a tag (the encrypting write), one at a time (each
+  pays its own fsync); ``put-32``: the same with 32 in flight (commits shared, so the sealing
+  weighs more);
 - ``trends``: a year of trends, the same period each time (answered from the cache);
 - ``trends-cold``: a year of trends for another period on every request (the computation);
 - ``month``: 30 days of check-ins (the decrypting read).
@@ -34,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-LOADS = ("put", "trends", "trends-cold", "month")
+LOADS = ("put", "put-32", "trends", "trends-cold", "month")
+CONCURRENT = 32  # put-32: writes in flight together, so commits are shared (as bench/ does)
 DEFAULT_BASE = "c054bf4"  # the last commit before journal text was encrypted
 
 
@@ -127,7 +130,7 @@ async def worker(db_path: Path, count: int) -> dict[str, float]:
 
         def request(load: str) -> tuple[str, str, str, bytes]:
             n = next(counter)
-            if load == "put":
+            if load.startswith("put"):
                 day = today - timedelta(days=n % 365)
                 return "PUT", f"/api/entries/{uuid.uuid4()}", "", entry(day, n)
             if load == "trends-cold":  # another end day each time: the cache cannot answer
@@ -139,13 +142,17 @@ async def worker(db_path: Path, count: int) -> dict[str, float]:
 
         for load in LOADS:
             runs = count if load != "trends-cold" else max(count // 10, 100)
-            who = writer if load == "put" else client
-            for _ in range(min(runs, 200)):  # warm-up
-                await who.call(*request(load))
+            who = writer if load.startswith("put") else client
+            lanes = CONCURRENT if load == "put-32" else 1
+
+            async def lane(n: int, load: str = load, who: Asgi = who) -> None:
+                for _ in range(n):
+                    await who.call(*request(load))
+
+            await asyncio.gather(*(lane(min(runs, 200) // lanes) for _ in range(lanes)))  # warm-up
             cpu = time.process_time()
-            for _ in range(runs):
-                await who.call(*request(load))
-            results[load] = (time.process_time() - cpu) / runs * 1e6
+            await asyncio.gather(*(lane(runs // lanes) for _ in range(lanes)))
+            results[load] = (time.process_time() - cpu) / (runs // lanes * lanes) * 1e6
         statuses = [*client.statuses.items(), *writer.statuses.items()]
         bad = {status: n for status, n in statuses if status >= 400}
         assert not bad, f"errors while measuring: {bad}"

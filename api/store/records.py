@@ -10,6 +10,10 @@ module that reads or writes the ``records`` table.
 - Every change takes the next server sequence number (``seq``); ``/api/changes?since=N`` lists a
   user's changes after N in order. Writes are serialised by the single writer, so a change with a
   higher seq can never become visible before one with a lower seq: paging never skips.
+- A record is stored in two parts: ``data``, the plain JSON of the fields trends read in bulk,
+  and ``secret``, the kind's ``private_fields`` sealed under the user's data key
+  (``api/domain/crypto.py``, keys in ``api/store/keys.py``). Sealing and opening happen here, on
+  the database thread; every Row handed out carries the whole record, already decrypted.
 """
 
 from __future__ import annotations
