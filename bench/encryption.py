@@ -205,11 +205,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"round {number + 1}: " + ", ".join(
                 f"{side} {load} {sides[side][-1][load]:.0f} µs" for side in sides for load in LOADS
             ), flush=True)  # fmt: skip
+    # "change" is the median of each round's after/before ratio: the two sides of a round run
+    # back to back, so a slow spell of a shared machine weighs on both.
     print(f"\n| load | before ({args.base}) | after (this tree) | change |\n|---|---|---|---|")
     for load in LOADS:
         b = statistics.median(r[load] for r in sides["before"])
         a = statistics.median(r[load] for r in sides["after"])
-        print(f"| {load} | {b:.0f} µs CPU | {a:.0f} µs CPU | {(a / b - 1) * 100:+.1f} % |")
+        ratios = [x[load] / y[load] for x, y in zip(sides["after"], sides["before"], strict=True)]
+        change = (statistics.median(ratios) - 1) * 100
+        print(f"| {load} | {b:.0f} µs CPU | {a:.0f} µs CPU | {change:+.1f} % |")
     return 0
 
 
