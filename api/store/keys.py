@@ -247,6 +247,9 @@ def rotate(db_path: Path, key_file: Path) -> int:
     renamed); the re-wrapping commits in one transaction; only then is ``.old`` removed. A run
     after an interruption first keeps whichever key the store is wrapped under.
     """
+    if not key_file.exists() and not old_key_path(key_file).exists():
+        raise SystemExit(f"No key file at {key_file}: nothing to rotate.")
+    make_private(key_store_path(db_path))
     conn = sqlite3.connect(key_store_path(db_path), isolation_level=None)
     try:
         conn.execute("PRAGMA busy_timeout = 5000")
