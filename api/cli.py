@@ -43,6 +43,7 @@ def serve(settings: Settings) -> None:
         print(
             f"Writing a new server key to {settings.key_path}: back it up apart from the "
             "database; without it no journal text can be read (README, 'Storage').",
+            file=sys.stderr,  # stdout's first line stays the address, which scripts read
             flush=True,
         )
     app = create_app(settings)

@@ -181,8 +181,6 @@ class Server:
         if waypoint:
             assert self.process.stdout is not None
             line = self.process.stdout.readline().decode()
-            if line.startswith("Writing a new server key"):  # a fresh file: one line before
-                line = self.process.stdout.readline().decode()
             if "running at" not in line:
                 self.stop()
                 raise RuntimeError(f"{self.name} did not start: {line!r}; see {self.log_path}")
