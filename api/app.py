@@ -50,6 +50,7 @@ from api.settings import Settings
 from api.state import AppState, Clock, utc_now
 from api.store.engine import open_database
 from api.store.guide_search import index_library
+from api.store.records import encrypt_existing
 from api.store.secrets import server_secret
 
 
@@ -89,6 +90,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             else None
         )
         try:
+            await encrypt_existing(app_state.db, clock())  # databases from before migration 0008
             # Every ::: crisis block shows this deployment's lines (guides, search, family links).
             app_state.guides = fill_crisis_lines(library, app_state.crisis)
             await index_library(app_state.db, app_state.guides)

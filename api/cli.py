@@ -1,4 +1,5 @@
-"""The ``waypoint`` command: serve (the default), demo, backup, migrate, copy, guides check."""
+"""The ``waypoint`` command: serve (the default), demo, backup, migrate, copy, rotate-key,
+guides check."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import signal
 import socket
 import sqlite3
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,7 +20,7 @@ import msgspec
 
 from api.settings import Settings, _decode_path, from_env
 from api.store import db as database
-from api.store import engine
+from api.store import engine, keys
 
 SETTINGS_VARIABLE = "WAYPOINT_WORKER_SETTINGS"
 ONE_WORKER_ON_SQLITE = (
@@ -83,6 +85,13 @@ def serve(settings: Settings) -> None:
     if settings.workers > 1:
         serve_workers(settings)
         return
+    if not settings.key_path.exists() and not keys.key_store_path(settings.db_path).exists():
+        print(
+            f"Writing a new server key to {settings.key_path}: back it up apart from the "
+            "database; without it no journal text can be read (README, 'Storage').",
+            file=sys.stderr,  # stdout's first line stays the address, which scripts read
+            flush=True,
+        )
     app = create_app(settings)
     server = Server(
         app,
@@ -146,14 +155,26 @@ def migrate(settings: Settings) -> None:
         applied, version = run_migrations(url)
         print(f"Applied {', '.join(applied) or 'nothing'}; schema version {version}.")
         return
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        database.configure(conn)
-        applied = database.migrate(conn)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-    finally:
-        conn.close()
+    from api.store.records import encrypt_existing
+
+    async def run() -> tuple[list[str], int, int]:
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            database.configure(conn)
+            applied = database.migrate(conn)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            conn.close()
+        db = await database.Database.open(path, settings.key_path)
+        try:
+            return applied, version, await encrypt_existing(db, datetime.now(UTC))
+        finally:
+            await db.close()
+
+    applied, version, moved = asyncio.run(run())
     print(f"Applied {', '.join(applied) or 'nothing'}; schema version {version}.")
+    if moved:
+        print(f"Encrypted the text of {moved} records written before encryption.")
 
 
 PG_BACKUP = (
@@ -167,14 +188,15 @@ PG_BACKUP = (
 )
 
 
-def backup(settings: Settings, target: Path) -> int:
+def backup(settings: Settings, target: Path, key_store: bool = False) -> int:
     url = engine.url_of(settings)
     path = _sqlite_path(url)
     if path is None:
         print(PG_BACKUP.format(url=_without_password(url)), file=sys.stderr)
         return 2
-    database.backup(path, target)
-    print(f"Backed up {path} to {target}.")
+    source = keys.key_store_path(path) if key_store else path
+    database.backup(source, target)
+    print(f"Backed up {source} to {target}.")
     return 0
 
 
@@ -207,6 +229,14 @@ def copy(source: str, target: str) -> int:
         print(f"{table}: {rows} rows, checksum {checksum} (matches)")
     print(f"Copied {_without_password(source)} to {_without_password(target)}.")
     return 0
+
+
+def rotate_key(settings: Settings) -> None:
+    count = keys.rotate(settings.db_path, settings.key_path)
+    print(
+        f"Re-wrapped {count} data keys under a new server key in {settings.key_path}. "
+        "Back up the new key file now; the old one no longer opens anything."
+    )
 
 
 def demo(settings: Settings) -> None:
@@ -263,12 +293,20 @@ def parser() -> argparse.ArgumentParser:
     with_db(commands.add_parser("demo", help="create the demo account with ~120 days of data"))
     backup_cmd = with_db(commands.add_parser("backup", help="consistent copy of a live database"))
     backup_cmd.add_argument("target", type=Path)
+    backup_cmd.add_argument(
+        "--keys", action="store_true", help="copy the key store (<db>.keys) instead"
+    )
     with_db(commands.add_parser("migrate", help="apply schema migrations"))
     copy_cmd = commands.add_parser(
         "copy", help="copy every table into an empty database (SQLite to PostgreSQL)"
     )
     copy_cmd.add_argument("--from", dest="source", required=True, help="sqlite:///file")
     copy_cmd.add_argument("--to", dest="target", required=True, help="postgresql://...")
+    with_db(
+        commands.add_parser(
+            "rotate-key", help="re-wrap every data key under a new server key (server stopped)"
+        )
+    )
     guides_cmd = commands.add_parser("guides", help="guide content")
     guides_cmd.add_argument("action", choices=["check"])
     return top
@@ -283,11 +321,13 @@ def main(argv: list[str] | None = None) -> Any:
         case "demo":
             demo(settings)
         case "backup":
-            return backup(settings, args.target)
+            return backup(settings, args.target, args.keys)
         case "copy":
             return copy(args.source, args.target)
         case "migrate":
             migrate(settings)
+        case "rotate-key":
+            rotate_key(settings)
         case "guides":
             return check_guides(settings)
     return 0

@@ -34,6 +34,7 @@ from api.domain.kinds import (
 from api.settings import Settings
 from api.store import records
 from api.store.engine import open_database
+from api.store.keys import Keyring, create_data_key, destroy_data_key
 
 USERNAME = "demo"
 PASSWORD = "demo-password"  # noqa: S105  (the demo account is public on purpose)
@@ -169,7 +170,10 @@ def build(today: date, seed: int = 7) -> tuple[list[Any], list[Any], list[Any]]:
     return entries, treatments, assessments
 
 
-def _replace_demo(conn: sqlite3.Connection, password_hash: str, today: date) -> None:
+def _replace_demo(conn: sqlite3.Connection, keys: Keyring, password_hash: str, today: date) -> None:
+    old = conn.execute("SELECT id FROM users WHERE username = ?", (USERNAME,)).fetchone()
+    if old is not None:
+        destroy_data_key(conn, keys, old[0])
     conn.execute("DELETE FROM users WHERE username = ?", (USERNAME,))
     now = datetime.now(UTC)
     user_id = conn.execute(
@@ -185,22 +189,14 @@ def _replace_demo(conn: sqlite3.Connection, password_hash: str, today: date) -> 
             PATIENT_REFERENCE,
         ),
     ).fetchone()[0]
+    create_data_key(conn, keys, user_id, now.isoformat())
     entries, treatments, assessments = build(today)
     for kind, bodies in ((ENTRY, entries), (TREATMENT, treatments), (ASSESSMENT, assessments)):
         for number, body in enumerate(bodies):
-            data, day, flagged = kind.encode(body, ZoneInfo(TIMEZONE), now)
+            encoded = kind.encode(body, ZoneInfo(TIMEZONE), now)
             record_id = str(uuid.uuid5(NAMESPACE, f"{user_id}:{kind.name}:{number}"))
-            records.put_row(
-                conn,
-                user_id,
-                kind.name,
-                record_id,
-                None,
-                data,
-                day,
-                flagged,
-                now.isoformat(timespec="milliseconds"),
-            )
+            stamp = now.isoformat(timespec="milliseconds")
+            records.put_row(conn, keys, user_id, kind.name, record_id, None, encoded, stamp)
 
 
 async def create_demo(settings: Settings) -> tuple[str, str]:
@@ -208,7 +204,8 @@ async def create_demo(settings: Settings) -> tuple[str, str]:
     db = await open_database(settings)
     try:
         today = datetime.now(ZoneInfo(TIMEZONE)).date()
-        await db.write(_replace_demo, PasswordHasher().hash(PASSWORD), today)
+        await db.write(_replace_demo, db.keyring, PasswordHasher().hash(PASSWORD), today)
+        await db.checkpoint()  # the old demo's pages, zeroed, out of the WAL
     finally:
         await db.close()
     return USERNAME, PASSWORD

@@ -16,6 +16,7 @@ from litestar import Request, Response
 from litestar.exceptions import ValidationException
 from litestar.types import ExceptionHandlersMap
 
+from api.domain.crypto import CannotDecrypt
 from api.domain.errors import (
     Forbidden,
     InvalidField,
@@ -97,9 +98,16 @@ def _too_many(_: Request[Any, Any, Any], exc: TooManyAttempts) -> Response[Any]:
     return response
 
 
+def _cannot_decrypt(_: Request[Any, Any, Any], __: CannotDecrypt) -> Response[Any]:
+    # The server's own fault (a missing key store row, or bytes changed on disk), never the
+    # client's: logged by Litestar's handler, answered without any stored bytes.
+    return _body(500, "This record's text cannot be decrypted on this server.")
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ValidationException: _validation,
     RecursionError: _too_deep,
+    CannotDecrypt: _cannot_decrypt,
     InvalidField: _invalid_field,
     InvalidRows: _invalid_rows,
     NotFound: _not_found,

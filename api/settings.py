@@ -27,6 +27,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     db_pool_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 10
     # Server processes (granian workers); more than 1 needs PostgreSQL.
     workers: Annotated[int, msgspec.Meta(ge=1, le=256)] = 1
+    # The server key that unlocks every account's data key; empty means "<db_path>.key".
+    key_file: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     # The address people use to reach the server; share links are built on it.
@@ -59,6 +61,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     push_allow_local: bool = False
     # How often the scheduler looks for due reminders; 0 turns it off in this process.
     reminder_tick_seconds: float = 60.0
+
+    @property
+    def key_path(self) -> Path:
+        return (
+            Path(self.key_file)
+            if self.key_file
+            else self.db_path.with_name(self.db_path.name + ".key")
+        )
 
     @property
     def public_url(self) -> str:

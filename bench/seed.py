@@ -34,17 +34,19 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
+from api.domain import crypto
 from api.domain.accounts import User
-from api.domain.kinds import KINDS, AssessmentPut, BloodPressure, EntryPut, TreatmentPut
+from api.domain.kinds import KINDS, AssessmentPut, BloodPressure, Encoded, EntryPut, TreatmentPut
 from api.domain.passwords import HASHER
 from api.store import db as database
+from api.store import keys
 from api.store.records import put_row
 from api.store.sessions import insert_session
 
 PASSWORD = "bench-password-1"
 INSERT_SQL = (  # the statement api.store.records.put_row runs for a new record
     "INSERT INTO records (user_id, kind, id, version, seq, day, flagged, deleted, "
-    "updated_at, data) VALUES (?, ?, ?, 1, ?, ?, ?, 0, ?, ?)"
+    "updated_at, data, secret) VALUES (?, ?, ?, 1, ?, ?, ?, 0, ?, ?, ?)"
 )
 ZONES = (
     "America/New_York",
@@ -100,8 +102,7 @@ class Record(NamedTuple):
     user_id: int
     kind: str
     id: str
-    data: bytes
-    flagged: bool
+    data: Encoded
     updated_at: str
 
 
@@ -213,9 +214,9 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
     out: list[Record] = []
 
     def add(kind: str, day: date, body: Any) -> None:
-        data, record_day, flagged = KINDS[kind].encode(body, user.tz, now)
+        encoded = KINDS[kind].encode(body, user.tz, now)
         stamp = f"{day.isoformat()}T{rng.randint(7, 22):02d}:{rng.randint(0, 59):02d}:00.000+00:00"
-        out.append(Record(record_day, user.id, kind, _uuid(rng), data, flagged, stamp))
+        out.append(Record(encoded.day, user.id, kind, _uuid(rng), encoded, stamp))
 
     # Mood: baseline, plus a lift after each treatment that fades over ~2 weeks, plus noise.
     def mood_on(offset: int) -> float:
@@ -256,14 +257,26 @@ def user_records(user: User, profile: Profile, end: date, now: datetime, seed: i
     return out
 
 
+KEYRING: dict[str, keys.Keyring] = {}  # per seeded file: its server key, made with the file
+
+
+def keyring_of(conn: sqlite3.Connection) -> keys.Keyring:
+    return KEYRING[conn.execute("PRAGMA database_list").fetchone()[2]]
+
+
 def open_db(path: Path) -> sqlite3.Connection:
-    """A new database file with the app's pragmas and schema."""
-    for suffix in ("", "-wal", "-shm", ".sessions.json", ".meta.json"):
+    """A new database file with the app's pragmas, schema, key file and key store."""
+    for suffix in ("", "-wal", "-shm", ".sessions.json", ".meta.json", ".key", ".keys"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
+    keys.make_private(path)
+    keyring = keys.Keyring(keys.load_server_key(keys.default_key_file(path), path))
     conn = sqlite3.connect(path, isolation_level=None)
     database.configure(conn)
+    keys.attach(conn, path)
     database.migrate(conn)
+    conn.execute(keys.KEY_STORE_SCHEMA)
+    KEYRING[conn.execute("PRAGMA database_list").fetchone()[2]] = keyring
     conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while seeding only
     return conn
 
@@ -277,6 +290,7 @@ def add_user(
         (username, password_hash, username.title(), timezone, now.isoformat()),
     )
     user_id = int(cursor.lastrowid or 0)
+    keys.create_data_key(conn, keyring_of(conn), user_id, now.isoformat())
     secret = insert_session(conn, user_id, "waypoint-bench", now.timestamp())
     user = User(
         id=user_id,
@@ -293,19 +307,29 @@ def add_user(
 def write_with_put_row(conn: sqlite3.Connection, records: list[Record]) -> None:
     """The app's own write function, one call per record, in one transaction."""
     conn.execute("BEGIN IMMEDIATE")
+    keyring = keyring_of(conn)
     for r in records:
-        put_row(conn, r.user_id, r.kind, r.id, None, r.data, r.day, r.flagged, r.updated_at)
+        put_row(conn, keyring, r.user_id, r.kind, r.id, None, r.data, r.updated_at)
     conn.execute("COMMIT")
 
 
 def write_bulk(conn: sqlite3.Connection, records: Iterator[Record], batch: int = 200_000) -> int:
-    """The same INSERT as put_row, with seq numbers assigned in order, in big transactions."""
+    """The same INSERT as put_row (text sealed the same way), with seq numbers assigned in
+    order, in big transactions."""
     seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0])
+    keyring = keyring_of(conn)
     written = 0
     chunk: list[tuple[Any, ...]] = []
     for r in records:
         seq += 1
-        chunk.append((r.user_id, r.kind, r.id, seq, r.day, r.flagged, r.updated_at, r.data))
+        e = r.data
+        aead = keyring.of(conn, r.user_id)
+        assert aead is not None
+        aad = crypto.record_aad(r.user_id, r.kind, r.id)
+        secret = crypto.seal(aead, aad, e.private) if e.private else None
+        chunk.append(
+            (r.user_id, r.kind, r.id, seq, e.day, e.flagged, r.updated_at, e.plain, secret)
+        )
         if len(chunk) >= batch:
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany(INSERT_SQL, chunk)

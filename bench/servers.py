@@ -32,8 +32,11 @@ def pinned_server(db_path: Path, log_path: Path, nice: int = 0) -> ServerProcess
 
 
 def copy_db(source: Path, target: Path) -> Path:
-    """A fresh copy of a seeded file, so every server starts from the same data."""
-    for suffix in ("", "-wal", "-shm"):
+    """A fresh copy of a seeded file (with its key file and key store), so every server starts
+    from the same data."""
+    for suffix in ("", "-wal", "-shm", ".key", ".keys", ".keys-wal", ".keys-shm"):
         Path(str(target) + suffix).unlink(missing_ok=True)
-    shutil.copyfile(source, target)
+    for suffix in ("", ".key", ".keys"):
+        if Path(str(source) + suffix).exists():
+            shutil.copyfile(str(source) + suffix, str(target) + suffix)
     return target

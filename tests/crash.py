@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 
+from api.store import keys, records
 from tests.server import ServerError, ServerProcess
 
 DELETED = None  # the ledger's content of a deleted check-in
@@ -175,23 +175,27 @@ async def check_through_api(client: httpx.AsyncClient, ledger: Ledger, ids: set[
 
 
 def check_database_file(path: Path, ledger: Ledger, url: str = "") -> list[str]:
-    """Read the file (or the PostgreSQL database at ``url``) directly: what is not intact, or
-    not what the ledger allows. PostgreSQL checks its own pages (WAL replay); we check content."""
-    query = "SELECT id, deleted, data FROM records WHERE kind = 'entry'"
+    """Read the file (or the PostgreSQL database at ``url``) directly, decrypting with the
+    deployment's key file: what is not intact, or not what the ledger allows. PostgreSQL checks
+    its own pages (WAL replay); we check the content."""
     integrity: list[Any] = [("ok",)]
-    rows: list[tuple[Any, ...]]
     if url:
-        with psycopg.connect(url) as pg:
-            rows = [
-                (r[0], r[1], bytes(r[2]) if r[2] is not None else None) for r in pg.execute(query)
-            ]
+        from api.store.pg import connect
+
+        pg: Any = connect(url)  # the store's SQL runs on it as on sqlite3 (store/pg.py)
+        try:
+            keyring = keys.Keyring(keys.read_key_file(keys.default_key_file(path)))
+            found = records.as_stored(pg, keyring, "entry")
+        finally:
+            pg.close()
     else:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             integrity = conn.execute("PRAGMA integrity_check").fetchall()
-            rows = conn.execute(query).fetchall()
+            found = records.as_stored(conn, keys.offline_keyring(conn, path), "entry")
         finally:
             conn.close()
+    rows = [(record_id, data is None, data) for record_id, _, data in found]
     problems = [] if integrity == [("ok",)] else [f"integrity_check: {integrity}"]
     stored = {
         record_id: DELETED if deleted else json.loads(data) for record_id, deleted, data in rows

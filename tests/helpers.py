@@ -26,6 +26,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from api.domain.trends import AssessmentPoint, EntryPoint, TreatmentPoint, Trends, compute_trends
 from api.settings import Settings
+from api.store import keys
 from tests import pg_cluster
 
 PASSWORD = "correct horse battery"
@@ -109,6 +110,7 @@ def empty_pg_database(cluster: pg_cluster.Cluster) -> str:
         ]
         for table in tables:  # DELETE: ten times faster than TRUNCATE on tables this small
             conn.execute(f"DELETE FROM {table}")  # noqa: S608 (names from the catalogue)
+        conn.execute("DELETE FROM keystore.data_keys")  # each test has a key file of its own
     return url
 
 
@@ -362,3 +364,52 @@ def check(page: Page, name: str) -> None:
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
     problems += [f"console: {e}" for e in getattr(page, "errors", [])]
     assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+# --- encryption at rest (tests/test_encryption.py, tests/test_private_files.py) -------------
+
+CANARY = "zebra-canary-7341"  # never a word the app or SQLite would write by itself
+SUFFIXES = ("", "-wal", "-shm")
+
+
+def raw_files(db_path: Path) -> dict[str, bytes]:
+    """Every file a copy of the deployment would hold, by name."""
+    found = {}
+    for base in (db_path, keys.key_store_path(db_path)):
+        for suffix in SUFFIXES:
+            path = Path(str(base) + suffix)
+            if path.exists():
+                found[path.name] = path.read_bytes()
+    return found
+
+
+def holding(db_path: Path, needle: bytes) -> list[str]:
+    return [name for name, data in raw_files(db_path).items() if needle in data]
+
+
+async def write_journal(client: AsyncTestClient[Litestar], who: str) -> dict[str, str]:
+    """One record of each kind, every private field carrying ``CANARY`` and the writer's name."""
+    mark = f"{CANARY}-{who}"
+    ids = {"entries": new_id(), "treatments": new_id(), "assessments": new_id()}
+    bodies: dict[str, dict[str, Any]] = {
+        "entries": {"day": "2026-11-20", "mood": 6, "tags": [f"{mark}-tag"], "note": mark},
+        "treatments": {
+            "at": "2026-11-18T10:00:00-05:00",
+            "kind": "iv_infusion",
+            "status": "done",
+            "dose_mg": 35.0,
+            "clinic": f"{mark}-clinic",
+            "notes": f"{mark}-notes",
+            "side_effects": [f"{mark}-nausea"],
+        },
+        "assessments": {
+            "instrument": "phq9",
+            "answers": [1, 2, 1, 1, 0, 1, 2, 1, 0],
+            "difficulty": 1,
+            "taken_at": "2026-11-19T19:00:00-05:00",
+        },
+    }
+    for path, body in bodies.items():
+        response = await client.put(f"/api/{path}/{ids[path]}", json=body)
+        assert response.status_code == 201, response.text
+    return ids

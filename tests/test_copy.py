@@ -61,7 +61,10 @@ async def test_copy_moves_everything_and_the_service_carries_on(
     with psycopg.connect(target) as conn:
         assert conn.execute("SELECT COUNT(*) FROM records").fetchone() == (2,)
 
-    moved = Settings(database_url=target, guides_dir=PROJECT_DIR / "guides")
+    # The PostgreSQL servers use the deployment's key file: the copied data keys are wrapped by it.
+    moved = Settings(
+        database_url=target, key_file=str(source.key_path), guides_dir=PROJECT_DIR / "guides"
+    )
     async with AsyncTestClient(app=create_app(moved)) as client:
         # The same password logs in; usernames stay case-insensitive.
         logged_in = await client.post(

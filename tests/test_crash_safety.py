@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from api.settings import PROJECT_DIR
+from api.store import keys, records
 from api.store.db import Database, migrations
 from tests.crash import (
     DELETED,
@@ -101,10 +102,11 @@ async def test_backup_under_load_is_consistent(tmp_path: Path) -> None:
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations()[-1][0]
-        rows = conn.execute("SELECT id, data FROM records WHERE kind = 'entry'").fetchall()
+        # The backup holds ciphertext; the live key store and key file open it.
+        rows = records.as_stored(conn, keys.offline_keyring(conn, db_path), "entry")
     finally:
         conn.close()
-    in_backup = {record_id: json.loads(data) for record_id, data in rows}
+    in_backup = {record_id: json.loads(data) for record_id, _, data in rows if data is not None}
     for record_id, content in before_backup.items():
         assert record_id in in_backup, f"check-in {record_id} acknowledged before the backup"
         assert content is not DELETED

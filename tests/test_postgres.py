@@ -17,10 +17,16 @@ from typing import Any
 import psycopg
 import pytest
 
+from api.domain import crypto
+from api.domain.kinds import Encoded
 from api.store import db as sqlite_db
 from api.store import pg, records
+from api.store.keys import Keyring
 from api.store.pg import PgDatabase, run_migrations
 from tests import pg_cluster
+
+# These writes seal nothing (no private fields), so any server key serves.
+NO_KEYS = Keyring(crypto.new_key())
 
 
 def test_every_sqlite_migration_has_a_postgresql_counterpart() -> None:
@@ -98,7 +104,8 @@ def _slow_put(conn: Any, user_id: int, record_id: str, pause: float) -> None:
     """A write that holds its transaction open a while after taking its change number, so that
     with numbers taken outside the user's lock a later number would often commit first."""
     now = datetime.now(UTC).isoformat()
-    records.put_row(conn, user_id, "entry", record_id, None, b"{}", "2026-11-20", False, now)
+    encoded = Encoded(b"{}", b"", "2026-11-20", False)  # no private fields: nothing to seal
+    records.put_row(conn, NO_KEYS, user_id, "entry", record_id, None, encoded, now)
     time.sleep(pause)
 
 
@@ -121,9 +128,10 @@ async def test_the_feed_never_skips_while_two_processes_write_concurrently(
         cursor = 0
         while True:
             finished = done.is_set()  # read before the page: the last page sees every write
-            for seq, _kind, record_id, *_ in await second.read(
-                records.changes_after, user_id, cursor, 1000
+            for _kind, row in await second.read(
+                records.changes_after, NO_KEYS, user_id, cursor, 1000
             ):
+                seq, record_id = row.seq, row.id
                 assert seq > cursor
                 seen.append(record_id)
                 cursor = seq

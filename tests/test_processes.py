@@ -25,7 +25,12 @@ ATTEMPTS = 4
 @pytest.fixture
 def two_servers(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
     url = empty_pg_database(request.getfixturevalue("postgres"))
-    env = {"WAYPOINT_DATABASE_URL": url, "WAYPOINT_LOGIN_ATTEMPTS": str(ATTEMPTS)}
+    env = {
+        "WAYPOINT_DATABASE_URL": url,
+        "WAYPOINT_LOGIN_ATTEMPTS": str(ATTEMPTS),
+        # Every app server of one deployment uses the same server key.
+        "WAYPOINT_KEY_FILE": str(tmp_path / "waypoint.key"),
+    }
     first = ServerProcess(tmp_path / "a.sqlite3", env=env)
     second = ServerProcess(tmp_path / "b.sqlite3", env=env)
     with first, second:

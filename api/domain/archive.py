@@ -29,7 +29,15 @@ import msgspec
 from api.domain.accounts import NO_NUL, User, check_clinic_phone, check_timezone
 from api.domain.dates import check_day
 from api.domain.errors import InvalidField
-from api.domain.kinds import KINDS, AssessmentOut, EntryOut, Kind, SafetyPlanOut, TreatmentOut
+from api.domain.kinds import (
+    KINDS,
+    AssessmentOut,
+    Encoded,
+    EntryOut,
+    Kind,
+    SafetyPlanOut,
+    TreatmentOut,
+)
 
 ARCHIVE_FORMAT: Final = "waypoint-archive"
 ARCHIVE_VERSION: Final = 1
@@ -79,15 +87,12 @@ class Staged(NamedTuple):
 
     kind: str
     id: str
-    data: bytes
-    day: str
-    flagged: bool
+    data: Encoded
 
 
 def stage(kind: Kind[Any, Any], body: Any, record_id: str, tz: ZoneInfo, now: datetime) -> Staged:
     """Encode one valid PUT body the way a PUT does (raises ``InvalidField`` like a PUT would)."""
-    data, day, flagged = kind.encode(body, tz, now)
-    return Staged(kind.name, record_id, data, day, flagged)
+    return Staged(kind.name, record_id, kind.encode(body, tz, now))
 
 
 # --- archive ---------------------------------------------------------------------------------

@@ -48,6 +48,15 @@ class Prepared(NamedTuple):
     flagged: bool  # a safety flag (lowest mood, PHQ-9 item 9 above 0)
 
 
+class Encoded(NamedTuple):
+    """A valid PUT body as the store keeps it: the fields in two compact JSON objects."""
+
+    plain: bytes  # numbers, dates and choices the trends read in bulk
+    private: bytes  # the person's own words (the kind's ``private_fields``); b"" if none
+    day: str
+    flagged: bool
+
+
 class StoredRecord(NamedTuple):
     """A record as the store holds it: server fields and the encoded data (None if deleted)."""
 
@@ -56,7 +65,7 @@ class StoredRecord(NamedTuple):
     updated_at: str
     flagged: int
     deleted: int
-    data: bytes | None
+    data: bytes | None  # the whole record as JSON (its private part already decrypted)
     seq: int
 
 
@@ -82,6 +91,9 @@ class Kind(Generic[PutT, OutT]):
     put_type: type[PutT]
     out_type: type[OutT]
     prepare: Callable[[PutT, ZoneInfo, datetime], Prepared]
+    #: The fields stored encrypted (the person's own words: ``api/domain/crypto.py``). Everything
+    #: else stays readable by SQL, so trends read numbers in bulk without decrypting anything.
+    private_fields: tuple[str, ...] = ()
 
     @property
     def section(self) -> str:
@@ -98,10 +110,17 @@ class Kind(Generic[PutT, OutT]):
         raises ``msgspec.ValidationError`` naming the path of the bad field."""
         return msgspec.convert(data, self.put_type, from_attributes=True)
 
-    def encode(self, body: PutT, tz: ZoneInfo, now: datetime) -> tuple[bytes, str, bool]:
-        """The stored bytes, day and flag of a valid PUT body (raises ``InvalidField``)."""
+    def encode(self, body: PutT, tz: ZoneInfo, now: datetime) -> Encoded:
+        """The stored parts, day and flag of a valid PUT body (raises ``InvalidField``)."""
         prepared = self.prepare(body, tz, now)
-        return ENCODER.encode(prepared.stored), prepared.day, prepared.flagged
+        fields = msgspec.to_builtins(prepared.stored)  # omits defaults, as encoding does
+        private = {name: fields.pop(name) for name in self.private_fields if name in fields}
+        return Encoded(
+            ENCODER.encode(fields),
+            ENCODER.encode(private) if private else b"",
+            prepared.day,
+            prepared.flagged,
+        )
 
     def out(self, row: StoredRecord) -> OutT:
         """The GET shape of a live stored record."""
@@ -318,17 +337,22 @@ SINGLETONS: Final = frozenset({"safety_plan"})
 
 # --- the registry -------------------------------------------------------------------------------
 
-# name, path, label, PUT body, GET shape, the rule from one to what is stored
-ENTRY = Kind("entry", "entries", "check-in", EntryPut, EntryOut, prepare_entry)
+# name, path, label, PUT body, GET shape, the rule from one to what is stored, and the fields
+# kept encrypted: the words and answers. Scores, totals, bands, doses, blood pressure, days and
+# times stay plain, because trends, flags and the family schedule read them in bulk.
+ENTRY = Kind("entry", "entries", "check-in", EntryPut, EntryOut, prepare_entry, ("tags", "note"))
 TREATMENT = Kind(
-    "treatment", "treatments", "treatment", TreatmentPut, TreatmentOut, prepare_treatment
-)
+    "treatment", "treatments", "treatment", TreatmentPut, TreatmentOut, prepare_treatment,
+    ("clinic", "notes", "side_effects"),
+)  # fmt: skip
 ASSESSMENT = Kind(
-    "assessment", "assessments", "questionnaire", AssessmentPut, AssessmentOut, prepare_assessment
-)
+    "assessment", "assessments", "questionnaire", AssessmentPut, AssessmentOut,
+    prepare_assessment, ("answers", "difficulty"),
+)  # fmt: skip
 SAFETY_PLAN = Kind(
-    "safety_plan", "safety-plan", "safety plan", SafetyPlanPut, SafetyPlanOut, prepare_safety_plan
-)
+    "safety_plan", "safety-plan", "safety plan", SafetyPlanPut, SafetyPlanOut, prepare_safety_plan,
+    tuple(name for name in SafetyPlanFields.__struct_fields__),
+)  # fmt: skip
 KINDS: dict[str, Kind[Any, Any]] = {
     kind.name: kind for kind in (ENTRY, TREATMENT, ASSESSMENT, SAFETY_PLAN)
 }

@@ -123,7 +123,7 @@ class AccountController(Controller):
         password_hash = await hash_password(data.password)
         agent = request.headers.get("user-agent", "")
         secret, account = await app_state.db.write(
-            users.register, data, password_hash, agent, app_state.clock()
+            users.register, app_state.db.keyring, data, password_hash, agent, app_state.clock()
         )
         settings = app_state.settings
         response = with_session_cookie(
@@ -212,8 +212,7 @@ class AccountController(Controller):
         app_state: NamedDependency[AppState],
     ) -> None:
         await recheck_password(app_state, user, data.password, "password")
-        await app_state.db.write(users.delete_account, user.id)
-        await app_state.db.checkpoint()  # the deleted rows leave the WAL too
+        await users.erase_account(app_state.db, user.id)  # the data key first, then the rows
         app_state.session_cache.forget_user(user.id)
 
 

@@ -106,7 +106,7 @@ async def calendar_feed(
         await limiter.hit(client)
         raise NotFoundException(GONE)
     owner = await app_state.db.read(users.user_by_id, row.user_id)
-    sessions = await app_state.db.read(store.sessions_of, row.user_id, now)
+    sessions = await app_state.db.read(store.sessions_of, app_state.db.keyring, row.user_id, now)
     settings = await app_state.db.read(reminders.settings_of, row.user_id)
     body = feed(
         sessions,

@@ -97,7 +97,12 @@ async def upcoming_sessions(app_state: AppState, user: User, end: date) -> list[
     """Treatments after ``end`` (the report lists the next planned ones among them)."""
     first = (end + timedelta(days=1)).isoformat()
     rows = await app_state.db.read(
-        records.rows_after, user.id, TREATMENT.name, first, UPCOMING_LOOKAHEAD
+        records.rows_after,
+        app_state.db.keyring,
+        user.id,
+        TREATMENT.name,
+        first,
+        UPCOMING_LOOKAHEAD,
     )
     return [TREATMENT.out(row) for row in rows]
 

@@ -96,7 +96,9 @@ class PortabilityController(Controller):
         )
         staged = stage_archive(data, effective.tz, now)
         stamp = now.isoformat(timespec="milliseconds")
-        result = await app_state.db.write(records.import_staged, user.id, staged, profile, stamp)
+        result = await app_state.db.write(
+            records.import_staged, app_state.db.keyring, user.id, staged, profile, stamp
+        )
         app_state.session_cache.forget_user(user.id)  # the profile may have changed
         return result
 
@@ -127,4 +129,6 @@ class PortabilityController(Controller):
                 [msgspec.to_builtins(e) for e in errors[:MAX_REPORTED]],
             )
         stamp = now.isoformat(timespec="milliseconds")
-        return await app_state.db.write(records.import_staged, user.id, staged, {}, stamp)
+        return await app_state.db.write(
+            records.import_staged, app_state.db.keyring, user.id, staged, {}, stamp
+        )

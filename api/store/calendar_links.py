@@ -10,6 +10,7 @@ import msgspec
 from api.domain.calendar_feed import COLUMNS, Row, Session, feed_since
 from api.domain.kinds import TREATMENT
 from api.store import records
+from api.store.keys import Keyring
 
 MAX_EVENTS = 1000  # the newest; a feed past that is a calendar nobody reads
 
@@ -62,9 +63,11 @@ class _Treatment(msgspec.Struct):
     clinic: str | None = None
 
 
-def sessions_of(conn: sqlite3.Connection, user_id: int, now: datetime) -> list[Session]:
+def sessions_of(
+    conn: sqlite3.Connection, keys: Keyring, user_id: int, now: datetime
+) -> list[Session]:
     found = records.rows_between(
-        conn, user_id, TREATMENT.name, feed_since(now), date.max.isoformat(), MAX_EVENTS
+        conn, keys, user_id, TREATMENT.name, feed_since(now), date.max.isoformat(), MAX_EVENTS
     )
     sessions = []
     for row in found:

@@ -18,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 import msgspec
 import psycopg
 
-from api.store import engine, records
+from api.store import engine, keys, records
 from api.store.pg import PgConnection, connect, run_migrations
 
 NOT_COPIED = ("guide_search", "schema_migrations")  # rebuilt or kept by each engine itself
@@ -128,6 +129,44 @@ def copy_database(source_url: str, target_url: str) -> list[tuple[str, int, str]
     if not source.exists():
         raise CopyRefused(f"There is no SQLite file at {source}.")
     tables = read_source(str(source))
+    wrapped = read_key_store(source)
     run_migrations(target_url)
     with connect(target_url) as conn, conn.transaction():
-        return _write(conn, tables)
+        report = _write(conn, tables)
+        return [*report, _write_keys(conn, wrapped)]
+
+
+KEY_COLUMNS = "key_id, wrapped, created_at"
+
+
+def read_key_store(source: Path) -> list[tuple[Any, ...]]:
+    """The wrapped data keys of the file's key store (``<file>.keys``), if it has one. They are
+    still wrapped by the deployment's key file, which the PostgreSQL servers must then use."""
+    store = keys.key_store_path(source)
+    if not store.exists():
+        return []
+    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    try:
+        return conn.execute(f"SELECT {KEY_COLUMNS} FROM data_keys").fetchall()  # noqa: S608
+    except sqlite3.OperationalError:  # a key store made before any key
+        return []
+    finally:
+        conn.close()
+
+
+def _write_keys(
+    conn: psycopg.Connection[Any], wrapped: list[tuple[Any, ...]]
+) -> tuple[str, int, str]:
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM keystore.data_keys)").fetchone()
+    if row and row[0]:
+        raise CopyRefused("The target's keystore.data_keys is not empty: copy into a new database.")
+    with (
+        conn.cursor() as cursor,
+        cursor.copy(f"COPY keystore.data_keys ({KEY_COLUMNS}) FROM STDIN") as copy,
+    ):
+        for each in wrapped:
+            copy.write_row(each)
+    back = conn.execute(f"SELECT {KEY_COLUMNS} FROM keystore.data_keys").fetchall()  # noqa: S608
+    if len(back) != len(wrapped) or checksum(back) != checksum(wrapped):
+        raise CopyRefused("keystore.data_keys: the copy read back differs; nothing kept.")
+    return "keystore.data_keys", len(wrapped), checksum(wrapped)

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+
+from api.store import keys
 
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -42,30 +43,6 @@ PRAGMAS = (
     # file's free pages (with the checkpoint after an account deletion, not in the WAL either).
     "PRAGMA secure_delete = ON",
 )
-PRIVATE_MODE = 0o600
-SIDE_FILES = ("-wal", "-shm", "-journal")
-
-
-def make_private(db_path: Path) -> None:
-    """The database file and its WAL / shared-memory / journal files, owner-only (``0600``)
-    whatever the umask. SQLite creates ``-wal`` and ``-shm`` with the database file's own
-    permissions, so creating the file ``0600`` before SQLite opens it keeps them private too;
-    files left wider by an older version are tightened."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    if not db_path.exists():
-        create_private(db_path)
-    for path in (db_path, *(Path(str(db_path) + suffix) for suffix in SIDE_FILES)):
-        if path.exists() and path.stat().st_mode & 0o777 != PRIVATE_MODE:
-            os.chmod(path, PRIVATE_MODE)
-
-
-def create_private(path: Path) -> None:
-    """An empty file only its owner may read (``O_EXCL``: it must not exist yet)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
-    try:
-        os.fchmod(descriptor, PRIVATE_MODE)  # the umask cannot loosen it
-    finally:
-        os.close(descriptor)
 
 
 def is_postgres(conn: object) -> bool:
@@ -101,14 +78,19 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
 
 
 def backup(source: Path, target: Path) -> None:
-    """A consistent copy of a live database (a read snapshot; writers carry on meanwhile)."""
+    """A consistent copy of a live database (a read snapshot; writers carry on meanwhile), in a
+    new file readable by its owner only. The copy holds no data key: the key store is a file of
+    its own (``api/store/keys.py``)."""
     if target.exists():
         raise FileExistsError(f"{target} already exists")
-    create_private(target)  # VACUUM INTO fills an empty file; the copy is 0600 like the original
+    keys.create_private(target)  # VACUUM INTO fills an empty file; the copy is 0600 as well
     conn = sqlite3.connect(source, isolation_level=None)
     try:
         configure(conn)
         conn.execute("VACUUM INTO ?", (str(target),))
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
     finally:
         conn.close()
 
@@ -126,6 +108,7 @@ class Connection:
     def _open(self) -> None:
         self._conn = sqlite3.connect(self._path, isolation_level=None)
         configure(self._conn)
+        keys.attach(self._conn, self._path)
         if self._read_only:
             self._conn.execute("PRAGMA query_only = ON")
 
@@ -150,7 +133,13 @@ class Connection:
 
 
 class Database:
-    """Open with ``await Database.open(path)``; close with ``await db.close()``."""
+    """Open with ``await Database.open(path)``; close with ``await db.close()``.
+
+    ``keyring`` holds the server key (from ``key_file``, default ``<db>.key``, made at the first
+    start) and the data keys in use; store functions that read or write journal text take it.
+    """
+
+    keyring: keys.Keyring
 
     dialect = "sqlite"
 
@@ -165,33 +154,24 @@ class Database:
         self._closing = False
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
+    async def open(cls, path: Path, key_file: Path | None = None) -> Database:
         db = cls(path)
-        make_private(path)
+        # Every file made owner-only before SQLite creates it (its -wal and -shm follow).
+        keys.make_private(path)
+        db.keyring = keys.Keyring(
+            keys.load_server_key(key_file or keys.default_key_file(path), path)
+        )
+        keys.make_private(keys.key_store_path(path))
         db._writer = Connection(path, read_only=False)
         await db._writer.open()
         await db._writer.run(migrate)
+        await db._writer.run(_create_key_store)
         for _ in range(READERS):
             reader = Connection(path, read_only=True)
             await reader.open()
             db._readers.append(reader)
         db._task = asyncio.create_task(db._write_loop(), name="waypoint-writer")
         return db
-
-    async def checkpoint(self) -> None:
-        """Copy the WAL into the file and empty it (``TRUNCATE``), e.g. after an account is
-        deleted, so its pages are not left in the WAL. On a connection of its own: the writer's
-        connection is inside a transaction whenever it has work."""
-
-        def run() -> None:
-            conn = sqlite3.connect(self.path, isolation_level=None)
-            try:
-                conn.execute("PRAGMA busy_timeout = 5000")
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                conn.close()
-
-        await asyncio.to_thread(run)
 
     async def close(self) -> None:
         """Refuse new writes, commit the ones already queued (their callers hear back), then
@@ -203,6 +183,13 @@ class Database:
         for conn in [*self._readers, self._writer]:
             if conn is not None:
                 await conn.close()
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database files and truncate it to zero bytes, so that what a
+        write just deleted is not left readable in the ``-wal`` file (``secure_delete`` has
+        already zeroed it in the pages). Runs between two write batches."""
+        assert self._writer is not None
+        await self._writer.run(_checkpoint)
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` on a read-only connection."""
@@ -240,6 +227,14 @@ class Database:
                         future.set_result(value)
                     else:
                         future.set_exception(value)
+
+
+def _create_key_store(conn: sqlite3.Connection) -> None:
+    conn.execute(keys.KEY_STORE_SCHEMA)
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
 
 def _commit_batch(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from api.settings import Settings
+from api.store import keys
 from api.store.db import Database
 
 SQLITE = "sqlite:///"
@@ -43,14 +44,25 @@ def is_postgres_url(url: str) -> bool:
     return sqlite_path(url) is None
 
 
-async def open_url(url: str, pool_size: int = 10) -> Database:
+async def open_url(url: str, key_file: Path, pool_size: int = 10) -> Database:
     path = sqlite_path(url)
     if path is not None:
-        return await Database.open(path)
+        return await Database.open(path, key_file)
     from api.store.pg import PgDatabase
 
-    return await PgDatabase.open_url(url, pool_size)
+    db = await PgDatabase.open_url(url, pool_size)
+    # On PostgreSQL the wrapped data keys are in the database's "keystore" schema: a missing
+    # key file with keys there must stop the start, never make a new key that opens nothing.
+    key_file_exists = key_file.exists()  # noqa: ASYNC240 - one stat at start-up
+    if not key_file_exists and await db.read(keys.any_data_keys):
+        await db.close()
+        raise SystemExit(
+            f"The key file {key_file} is missing but the database holds data keys: restore the "
+            "key file from its backup (README, 'Storage')."
+        )
+    db.keyring = keys.Keyring(keys.load_server_key(key_file, Path("/nonexistent/waypoint")))
+    return db
 
 
 async def open_database(settings: Settings) -> Database:
-    return await open_url(url_of(settings), settings.db_pool_size)
+    return await open_url(url_of(settings), settings.key_path, settings.db_pool_size)

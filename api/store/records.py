@@ -10,6 +10,10 @@ module that reads or writes the ``records`` table.
 - Every change takes the next server sequence number (``seq``); ``/api/changes?since=N`` lists a
   user's changes after N in order. Writes are serialised by the single writer, so a change with a
   higher seq can never become visible before one with a lower seq: paging never skips.
+- A record is stored in two parts: ``data``, the plain JSON of the fields trends read in bulk,
+  and ``secret``, the kind's ``private_fields`` sealed under the user's data key
+  (``api/domain/crypto.py``, keys in ``api/store/keys.py``). Sealing and opening happen here, on
+  the database thread; every Row handed out carries the whole record, already decrypted.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from api.domain import crypto
 from api.domain.accounts import User
 from api.domain.archive import MAX_REPORTED, ConflictRef, ImportResult, Staged
 from api.domain.dates import check_day
@@ -30,6 +35,7 @@ from api.domain.kinds import (
     KINDS,
     Change,
     ChangePage,
+    Encoded,
     Kind,
     OutT,
     PutT,
@@ -39,13 +45,14 @@ from api.domain.kinds import (
 from api.domain.trends import AssessmentPoint, EntryPoint, TreatmentPoint, baseline_anchor
 from api.domain.trends.shapes import BASELINE_WINDOW_DAYS, HISTORY_DAYS, ROLLING_WINDOW_DAYS
 from api.store.db import Database, is_postgres
+from api.store.keys import Keyring, create_data_key
 from api.store.users import set_profile
 
 LIST_LIMIT_DEFAULT = 1000
 LIST_LIMIT_MAX = 5000
 # No limit (an export has every record of the range); a number both engines take as LIMIT.
 ALL: Final = 2**62
-ROW_COLUMNS = "id, version, updated_at, flagged, deleted, data, seq"
+ROW_COLUMNS = "id, version, updated_at, flagged, deleted, data, seq, secret"
 Row = StoredRecord
 
 
@@ -60,14 +67,33 @@ class TrendInputs(NamedTuple):
 # --- SQL (run on the database thread) ------------------------------------------------------
 
 
-def _row(conn: sqlite3.Connection, user_id: int, kind: str, record_id: str) -> Row | None:
+class NoDataKey(Exception):
+    """The account has no data key yet (made at registration; only a crash can lose it)."""
+
+
+def _reveal(conn: sqlite3.Connection, keys: Keyring, user_id: int, kind: str, found: Any) -> Row:
+    """A stored row (``ROW_COLUMNS``) as a Row whose data is the whole record: the plain part
+    merged with the private part, decrypted under the user's data key."""
+    record_id, version, updated_at, flagged, deleted, data, seq, secret = found[:8]
+    if secret is not None:
+        aead = keys.of(conn, user_id)
+        if aead is None:
+            raise crypto.CannotDecrypt("the account's data key is gone")
+        private = crypto.unseal(aead, crypto.record_aad(user_id, kind, record_id), secret)
+        data = crypto.merge_json(data, private)
+    return Row(record_id, version, updated_at, flagged, deleted, data, seq)
+
+
+def _row(
+    conn: sqlite3.Connection, keys: Keyring, user_id: int, kind: str, record_id: str
+) -> Row | None:
     # Ids are scoped to their owner (the key is user, kind, id): another user's records are
     # never looked at, so nothing here can depend on them.
     found = conn.execute(
         f"SELECT {ROW_COLUMNS} FROM records WHERE user_id = ? AND kind = ? AND id = ?",  # noqa: S608
         (user_id, kind, record_id),
     ).fetchone()
-    return None if found is None else Row(*found)
+    return None if found is None else _reveal(conn, keys, user_id, kind, found)
 
 
 def _next_seq(conn: sqlite3.Connection, user_id: int) -> int:
@@ -102,25 +128,39 @@ def json_array(conn: sqlite3.Connection, select_data: str) -> str:
     return f"SELECT '[' || COALESCE(group_concat(data, ','), '') || ']' FROM ({select_data})"  # noqa: S608
 
 
+def _seal(
+    conn: sqlite3.Connection, keys: Keyring, user_id: int, kind: str, record_id: str, private: bytes
+) -> bytes | None:
+    if not private:
+        return None
+    aead = keys.of(conn, user_id)
+    if aead is None:
+        raise NoDataKey
+    return crypto.seal(aead, crypto.record_aad(user_id, kind, record_id), private)
+
+
 def put_row(
     conn: sqlite3.Connection,
+    keys: Keyring,
     user_id: int,
     kind: str,
     record_id: str,
     base_version: int | None,
-    data: bytes,
-    day: str,
-    flagged: bool,
+    encoded: Encoded,
     now: str,
 ) -> tuple[bool, Row]:
-    """Create or replace; returns (created, stored row). Raises Conflict."""
+    """Create or replace; returns (created, stored row). Raises Conflict. The private part is
+    sealed here, on the database thread, under the user's data key."""
     seq = _next_seq(conn, user_id)  # first: on PostgreSQL it locks the user's row
-    current = _row(conn, user_id, kind, record_id)
+    current = _row(conn, keys, user_id, kind, record_id)
+    data = crypto.merge_json(encoded.plain, encoded.private)
+    day, flagged = encoded.day, encoded.flagged
     if current is None:
+        secret = _seal(conn, keys, user_id, kind, record_id, encoded.private)
         conn.execute(
             "INSERT INTO records (user_id, kind, id, version, seq, day, flagged, deleted, "
-            "updated_at, data) VALUES (?, ?, ?, 1, ?, ?, ?, 0, ?, ?)",
-            (user_id, kind, record_id, seq, day, flagged, now, data),
+            "updated_at, data, secret) VALUES (?, ?, ?, 1, ?, ?, ?, 0, ?, ?, ?)",
+            (user_id, kind, record_id, seq, day, flagged, now, encoded.plain, secret),
         )
         return True, Row(record_id, 1, now, flagged, 0, data, seq)
     if current.deleted:
@@ -130,16 +170,18 @@ def put_row(
     if base_version is not None and base_version != current.version:
         raise VersionConflict(current)
     version = current.version + 1
+    secret = _seal(conn, keys, user_id, kind, record_id, encoded.private)
     conn.execute(
-        "UPDATE records SET version = ?, seq = ?, day = ?, flagged = ?, updated_at = ?, data = ? "
-        "WHERE user_id = ? AND kind = ? AND id = ?",
-        (version, seq, day, flagged, now, data, user_id, kind, record_id),
+        "UPDATE records SET version = ?, seq = ?, day = ?, flagged = ?, updated_at = ?, data = ?, "
+        "secret = ? WHERE user_id = ? AND kind = ? AND id = ?",
+        (version, seq, day, flagged, now, encoded.plain, secret, user_id, kind, record_id),
     )
     return False, Row(record_id, version, now, flagged, 0, data, seq)
 
 
 def delete_row(
     conn: sqlite3.Connection,
+    keys: Keyring,
     user_id: int,
     kind: str,
     record_id: str,
@@ -149,7 +191,7 @@ def delete_row(
     """Tombstone a record; False if this user has no such record. Deleting twice is fine."""
     if is_postgres(conn):  # the user's row lock first, as in put_row
         conn.execute("SELECT 1 FROM users WHERE id = ? FOR UPDATE", (user_id,))
-    current = _row(conn, user_id, kind, record_id)
+    current = _row(conn, keys, user_id, kind, record_id)
     if current is None:
         return False
     if current.deleted:
@@ -158,19 +200,27 @@ def delete_row(
         raise VersionConflict(current)
     conn.execute(
         "UPDATE records SET version = version + 1, seq = ?, day = NULL, flagged = 0, deleted = 1, "
-        "updated_at = ?, data = NULL WHERE user_id = ? AND kind = ? AND id = ?",
+        "updated_at = ?, data = NULL, secret = NULL WHERE user_id = ? AND kind = ? AND id = ?",
         (_next_seq(conn, user_id), now, user_id, kind, record_id),
     )
     return True
 
 
-def live_row(conn: sqlite3.Connection, user_id: int, kind: str, record_id: str) -> Row | None:
-    row = _row(conn, user_id, kind, record_id)
+def live_row(
+    conn: sqlite3.Connection, keys: Keyring, user_id: int, kind: str, record_id: str
+) -> Row | None:
+    row = _row(conn, keys, user_id, kind, record_id)
     return row if row and not row.deleted else None
 
 
 def rows_between(
-    conn: sqlite3.Connection, user_id: int, kind: str, start: str, end: str, limit: int
+    conn: sqlite3.Connection,
+    keys: Keyring,
+    user_id: int,
+    kind: str,
+    start: str,
+    end: str,
+    limit: int,
 ) -> list[Row]:
     """Live records with start <= day <= end: the latest ``limit`` of them, oldest first."""
     found = conn.execute(
@@ -178,11 +228,23 @@ def rows_between(
         "AND day BETWEEN ? AND ? ORDER BY day DESC, seq DESC LIMIT ?",
         (user_id, kind, start, end, limit),
     ).fetchall()
-    return [Row(*r) for r in reversed(found)]
+    return [_reveal(conn, keys, user_id, kind, r) for r in reversed(found)]
+
+
+def as_stored(conn: sqlite3.Connection, keys: Keyring, kind: str) -> list[tuple[str, int, Any]]:
+    """(id, version, the whole record as JSON or None if deleted) for every record of a kind,
+    decrypted: for checks that read a database file or a backup directly (crash tests)."""
+    found = conn.execute(
+        f"SELECT {ROW_COLUMNS}, user_id FROM records WHERE kind = ?",  # noqa: S608
+        (kind,),
+    ).fetchall()
+    rows = [_reveal(conn, keys, r[-1], kind, r) for r in found]
+    return [(row.id, row.version, None if row.deleted else row.data) for row in rows]
 
 
 def data_between(conn: sqlite3.Connection, user_id: int, kind: str, start: str, end: str) -> bytes:
-    """All live records of a kind in a day range as ONE JSON array (decoded in a single call)."""
+    """The plain part (never the private fields) of every live record of a kind in a day range,
+    as ONE JSON array (decoded in a single call)."""
     found = conn.execute(
         json_array(
             conn,
@@ -212,12 +274,16 @@ def latest_day(conn: sqlite3.Connection, user_id: int, kind: str) -> str | None:
     return None if found[0] is None else str(found[0])
 
 
-def changes_after(conn: sqlite3.Connection, user_id: int, since: int, limit: int) -> list[Any]:
-    return conn.execute(
-        "SELECT seq, kind, id, version, updated_at, flagged, deleted, data FROM records "
+def changes_after(
+    conn: sqlite3.Connection, keys: Keyring, user_id: int, since: int, limit: int
+) -> list[tuple[str, Row]]:
+    """(kind, row) of the user's changes after ``since``, oldest first."""
+    found = conn.execute(
+        f"SELECT {ROW_COLUMNS}, kind FROM records "  # noqa: S608
         "WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
         (user_id, since, limit),
     ).fetchall()
+    return [(r[-1], _reveal(conn, keys, user_id, r[-1], r)) for r in found]
 
 
 def data_mark(conn: sqlite3.Connection, user_id: int) -> int:
@@ -369,7 +435,7 @@ def checkin_window(
 
 
 def rows_after(
-    conn: sqlite3.Connection, user_id: int, kind: str, start: str, limit: int
+    conn: sqlite3.Connection, keys: Keyring, user_id: int, kind: str, start: str, limit: int
 ) -> list[Row]:
     """Live records with day >= start: the EARLIEST ``limit`` of them, oldest first."""
     found = conn.execute(
@@ -377,7 +443,7 @@ def rows_after(
         "AND day >= ? ORDER BY day, seq LIMIT ?",
         (user_id, kind, start, limit),
     ).fetchall()
-    return [Row(*r) for r in found]
+    return [_reveal(conn, keys, user_id, kind, r) for r in found]
 
 
 def marked_trend_inputs(
@@ -407,27 +473,30 @@ CREATE_ONLY: Final = 0
 
 
 def _put_created(
-    conn: sqlite3.Connection, user_id: int, each: Staged, record_id: str, now: str
+    conn: sqlite3.Connection, keys: Keyring, user_id: int, each: Staged, record_id: str, now: str
 ) -> bool | None:
     """True if created, False if already there unchanged, None for a conflict."""
     try:
-        created, _ = put_row(
-            conn, user_id, each.kind, record_id, CREATE_ONLY, each.data, each.day, each.flagged, now
-        )
+        created, _ = put_row(conn, keys, user_id, each.kind, record_id, CREATE_ONLY, each.data, now)
     except VersionConflict:
         return None
     return created
 
 
 def import_staged(
-    conn: sqlite3.Connection, user_id: int, staged: list[Staged], profile: dict[str, Any], now: str
+    conn: sqlite3.Connection,
+    keys: Keyring,
+    user_id: int,
+    staged: list[Staged],
+    profile: dict[str, Any],
+    now: str,
 ) -> ImportResult:
     """Store validated records in ONE transaction (all or nothing), never overwriting: a new id
     is created, an identical record is unchanged, anything else is a conflict left as it is."""
     result = ImportResult(account_updated=sorted(profile))
     set_profile(conn, user_id, profile)
     for each in staged:
-        created = _put_created(conn, user_id, each, each.id, now)
+        created = _put_created(conn, keys, user_id, each, each.id, now)
         if created is None:
             result.conflicts += 1
             if len(result.conflicted) < MAX_REPORTED:
@@ -438,6 +507,60 @@ def import_staged(
         else:
             result.unchanged += 1
     return result
+
+
+# --- the start-up step of migration 0008: text written before encryption ----------------------
+
+
+def _pending_users(conn: sqlite3.Connection) -> list[int]:
+    return [user_id for (user_id,) in conn.execute("SELECT user_id FROM encrypt_pending")]
+
+
+def _ensure_key(conn: sqlite3.Connection, keys: Keyring, user_id: int, now: str) -> None:
+    if keys.of(conn, user_id) is None:
+        create_data_key(conn, keys, user_id, now)
+
+
+def _encrypt_user(conn: sqlite3.Connection, keys: Keyring, user_id: int) -> int:
+    """Move one account's private fields from ``data`` into ``secret``; the record's content,
+    version and seq stay as they are (nothing changed for its owner or their phones)."""
+    aead = keys.of(conn, user_id)
+    assert aead is not None, "the key is made (and committed) first"
+    found = conn.execute(
+        "SELECT kind, id, data FROM records WHERE user_id = ? AND deleted = 0 "
+        "AND secret IS NULL AND data IS NOT NULL",
+        (user_id,),
+    ).fetchall()
+    moved = 0
+    for kind, record_id, data in found:
+        fields = msgspec.json.decode(data)
+        names = KINDS[kind].private_fields if kind in KINDS else ()
+        private = {name: fields.pop(name) for name in names if name in fields}
+        if not private:
+            continue
+        secret = crypto.seal(
+            aead, crypto.record_aad(user_id, kind, record_id), msgspec.json.encode(private)
+        )
+        conn.execute(
+            "UPDATE records SET data = ?, secret = ? WHERE user_id = ? AND kind = ? AND id = ?",
+            (msgspec.json.encode(fields), secret, user_id, kind, record_id),
+        )
+        moved += 1
+    conn.execute("DELETE FROM encrypt_pending WHERE user_id = ?", (user_id,))
+    return moved
+
+
+async def encrypt_existing(db: Database, now: datetime) -> int:
+    """Encrypt the text of records stored before migration 0008, one account per transaction
+    (so a restart resumes where it stopped); then empty the WAL of the plaintext pages."""
+    moved = 0
+    pending = await db.read(_pending_users)
+    for user_id in pending:
+        await db.write(_ensure_key, db.keyring, user_id, now.isoformat())
+        moved += await db.write(_encrypt_user, db.keyring, user_id)
+    if pending:
+        await db.checkpoint()
+    return moved
 
 
 # --- the operations the routes call --------------------------------------------------------------
@@ -455,26 +578,23 @@ async def put(
     db: Database, kind: Kind[PutT, OutT], user: User, record_id: UUID, body: PutT, now: datetime
 ) -> tuple[bool, OutT]:
     """Create or replace one of the user's records: (created, the record as GET returns it)."""
-    data, day, flagged = kind.encode(body, user.tz, now)
+    encoded = kind.encode(body, user.tz, now)
+    stamp = now.isoformat(timespec="milliseconds")
+    args = (user.id, kind.name, str(record_id), getattr(body, "base_version", None), encoded, stamp)
     try:
-        created, row = await db.write(
-            put_row,
-            user.id,
-            kind.name,
-            str(record_id),
-            getattr(body, "base_version", None),
-            data,
-            day,
-            flagged,
-            now.isoformat(timespec="milliseconds"),
-        )
+        try:
+            created, row = await db.write(put_row, db.keyring, *args)
+        except NoDataKey:
+            # Committed on its own before any text is sealed under it.
+            await db.write(create_data_key, db.keyring, user.id, stamp)
+            created, row = await db.write(put_row, db.keyring, *args)
     except VersionConflict as exc:
         raise VersionConflict(current_copy(kind, exc.current)) from None
     return created, kind.out(row)
 
 
 async def fetch(db: Database, kind: Kind[Any, OutT], user: User, record_id: UUID) -> OutT:
-    row = await db.read(live_row, user.id, kind.name, str(record_id))
+    row = await db.read(live_row, db.keyring, user.id, kind.name, str(record_id))
     if row is None:
         raise NotFound(kind.label)
     return kind.out(row)
@@ -491,6 +611,7 @@ async def remove(
     try:
         found = await db.write(
             delete_row,
+            db.keyring,
             user.id,
             kind.name,
             str(record_id),
@@ -512,25 +633,24 @@ async def between(
     limit: int,
 ) -> list[OutT]:
     first, last = day_range(start, end)
-    rows = await db.read(rows_between, user.id, kind.name, first, last, limit)
+    rows = await db.read(rows_between, db.keyring, user.id, kind.name, first, last, limit)
     return [kind.out(row) for row in rows]
 
 
 async def changes(db: Database, user: User, since: int, limit: int) -> ChangePage:
     """A page of the user's changes after ``since``, tombstones included."""
-    rows = await db.read(changes_after, user.id, since, limit + 1)
+    rows = await db.read(changes_after, db.keyring, user.id, since, limit + 1)
     found = []
-    for seq, kind, record_id, version, updated_at, flagged, deleted, data in rows[:limit]:
-        row = Row(record_id, version, updated_at, flagged, deleted, data, seq)
+    for kind, row in rows[:limit]:
         found.append(
             Change(
-                seq=seq,
+                seq=row.seq,
                 kind=kind,
-                id=record_id,
-                version=version,
-                deleted=bool(deleted),
-                updated_at=updated_at,
-                record=None if deleted else KINDS[kind].out(row),
+                id=row.id,
+                version=row.version,
+                deleted=bool(row.deleted),
+                updated_at=row.updated_at,
+                record=None if row.deleted else KINDS[kind].out(row),
             )
         )
     return ChangePage(changes=found, next=found[-1].seq if found else since, more=len(rows) > limit)

@@ -11,6 +11,8 @@ import msgspec
 from api.domain.accounts import Account, User
 from api.domain.errors import Taken
 from api.settings import Settings
+from api.store.db import Database
+from api.store.keys import Keyring, create_data_key, destroy_data_key
 from api.store.sessions import USER_COLUMNS, delete_expired_sessions, insert_session, user_from_row
 
 
@@ -43,7 +45,12 @@ def password_hash_of(conn: sqlite3.Connection, user_id: int) -> str:
 
 
 def register(
-    conn: sqlite3.Connection, data: NewAccount, password_hash: str, agent: str, now: datetime
+    conn: sqlite3.Connection,
+    keys: Keyring,
+    data: NewAccount,
+    password_hash: str,
+    agent: str,
+    now: datetime,
 ) -> tuple[str, Account]:
     # ON CONFLICT DO NOTHING: a taken name returns no row on both engines, with no error that
     # would abort a PostgreSQL transaction.
@@ -55,6 +62,7 @@ def register(
     if created is None:
         raise Taken("That username is taken.")
     user_id = created[0]
+    create_data_key(conn, keys, user_id, now.isoformat())
     secret = insert_session(conn, user_id, agent, now.timestamp())
     account = Account(
         username=data.username,
@@ -115,6 +123,22 @@ def end_session(conn: sqlite3.Connection, user_id: int, public_id: str) -> int:
 def delete_account(conn: sqlite3.Connection, user_id: int) -> None:
     # Every table that holds personal data references users(id) ON DELETE CASCADE.
     conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+
+async def erase_account(db: Database, user_id: int) -> None:
+    """Delete an account so that none of its text can be read again, anywhere.
+
+    1. Its data key is destroyed, committed on its own first: from then on its text is
+       unreadable in the database and in every backup of it (crypto-shredding). A crash right
+       after leaves an account whose text is already gone, never a text whose key survives.
+    2. Its rows are deleted (``secure_delete`` zeroes them in the pages).
+    3. A WAL checkpoint (TRUNCATE) copies those pages home and empties the ``-wal`` files, where
+       older copies of the deleted pages would otherwise stay readable.
+    """
+    await db.write(destroy_data_key, db.keyring, user_id)
+    await db.write(delete_account, user_id)
+    db.keyring.forget(user_id)  # a reader may have cached it again before step 1 committed
+    await db.checkpoint()
 
 
 def user_by_id(conn: sqlite3.Connection, user_id: int) -> User:
