@@ -180,14 +180,15 @@ def check_database_file(path: Path, ledger: Ledger, url: str = "") -> list[str]:
     its own pages (WAL replay); we check the content."""
     integrity: list[Any] = [("ok",)]
     if url:
-        from api.store.pg import connect
+        from api.store.pg import PgConnection, connect
 
-        pg: Any = connect(url)  # the store's SQL runs on it as on sqlite3 (store/pg.py)
+        raw = connect(url)
         try:
+            pg: Any = PgConnection(raw)  # the store's SQL runs on it as on sqlite3 (store/pg.py)
             keyring = keys.Keyring(keys.read_key_file(keys.default_key_file(path)))
             found = records.as_stored(pg, keyring, "entry")
         finally:
-            pg.close()
+            raw.close()
     else:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
