@@ -5,9 +5,19 @@ prompts are a calm card after a questionnaire and on Trends."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date, timedelta
+
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from tests.helpers import api_json, check, sign_up, wait_for_service_worker
+from tests.helpers import (
+    api_json,
+    check,
+    check_in,
+    local_today,
+    sign_up,
+    wait_for_service_worker,
+)
 
 
 def step(page: Page, title: str) -> Locator:
@@ -182,3 +192,44 @@ def test_a_severe_phq9_shows_a_calm_care_team_card(page: Page) -> None:
     page.goto("/#/trends")
     card = page.get_by_role("region", name="Worth telling your care team")
     expect(card).to_contain_text("your PHQ-9 score is 24, in the severe range")
+
+
+def test_a_low_week_of_check_ins_shows_the_card_on_today(page: Page) -> None:
+    sign_up(page)
+    today = date.fromisoformat(local_today(page))
+    for back in (1, 2, 3):
+        day = (today - timedelta(days=back)).isoformat()
+        answer = api_json(page, f"/api/entries/{uuid.uuid4()}", "PUT", {"day": day, "mood": 1})
+        assert answer["status"] == 201, answer
+    page.reload()
+    check_in(page, 1)
+    card = page.get_by_role("region", name="Worth telling your care team")
+    expect(card).to_contain_text("your mood over the last 7 days averages 1.0 out of 10")
+    expect(page.get_by_role("dialog")).to_be_hidden()  # a calm card, not the crisis panel
+
+
+def test_a_plan_changed_on_another_device_asks_which_to_keep(page: Page) -> None:
+    sign_up(page)
+    write_plan(page)
+    expect(page.get_by_role("status")).to_contain_text("Your safety plan is saved.")
+    # Another device writes version 2 while this phone still shows version 1.
+    other = api_json(
+        page, "/api/safety-plan", "PUT", {"base_version": 1, "warning_signs": ["Skipping meals"]}
+    )
+    assert other["status"] == 200, other
+    step(page, "Things I can do on my own").get_by_role(
+        "textbox", name="Thing to do 1", exact=True
+    ).fill("Make tea")
+    page.get_by_role("button", name="Save my plan").click()
+    issues = page.locator("#sync-issues")
+    expect(issues).to_contain_text("1 change needs your choice")
+    issues.get_by_text("1 change needs your choice").click()
+    expect(issues).to_contain_text("This safety plan was also changed on another device")
+    expect(issues).to_contain_text("Skipping meals")
+    issues.get_by_role("button", name="Keep theirs").click()
+    signs = step(page, "Warning signs that a crisis may be starting")
+    expect(signs.get_by_role("textbox", name="Warning sign 1", exact=True)).to_have_value(
+        "Skipping meals"
+    )
+    expect(issues).to_be_hidden()
+    assert api_json(page, "/api/safety-plan")["body"]["version"] == 2
