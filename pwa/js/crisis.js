@@ -8,6 +8,7 @@ import { crisisList } from "./crisis-lines.js";
 import { getMeta, get as getRecord, recordKey, setMeta } from "./db.js";
 import { fill, h } from "./dom.js";
 import { PLAN_ID, PLAN_STEPS } from "./kinds.js";
+import { session } from "./session.js";
 
 // Only for a phone that has never reached the server: no list of numbers is built in, because
 // the right lines depend on where the app is used (the deployment's crisis_file). crisisList
@@ -51,6 +52,7 @@ function planItem(step, item) {
 }
 
 function renderPlan(plan) {
+  if (!plan && !session.account) return null; // logged out: there is no plan to make here
   if (!plan) {
     return h(
       "p",
