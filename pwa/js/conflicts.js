@@ -11,7 +11,7 @@ import { session } from "./session.js";
 let open = false;
 let shown = "";
 
-const EDITOR = { entry: "today", treatment: "treatments" }; // the screens that can edit a kind
+const EDITOR = { entry: "today", treatment: "treatments", safety_plan: "safety-plan" }; // the screens that can edit a kind
 
 /** Open a record's editor with a draft (the person's own version). */
 export function openEditor(kind, edit) {

@@ -1,6 +1,6 @@
 // Dates and records in words: days are the person's own local days, and every record can be
 // described in one line (lists, the conflict chooser, the calendar).
-import { TREATMENT_KINDS } from "./kinds.js";
+import { PLAN_STEPS, TREATMENT_KINDS } from "./kinds.js";
 
 // Dates: the journal lives in the person's own calendar, so days are local days.
 export const pad = (n) => String(n).padStart(2, "0");
@@ -72,6 +72,11 @@ export function describe(kind, r) {
     ]
       .filter(Boolean)
       .join(" · ");
+  }
+  if (kind === "safety_plan") {
+    const filled = PLAN_STEPS.filter((step) => r[step.key]?.length);
+    if (!filled.length) return "Safety plan · empty";
+    return `Safety plan · ${filled.map((step) => `${step.title.toLowerCase()}: ${r[step.key].map((i) => (typeof i === "string" ? i : i.name)).join(", ")}`).join(" · ")}`;
   }
   const total = (r.answers || []).reduce((a, b) => a + b, 0);
   return `${r.instrument === "phq9" ? "PHQ-9" : "GAD-7"} · score ${r.total ?? total}${r.taken_at ? ` · ${formatDateTime(r.taken_at)}` : ""}`;

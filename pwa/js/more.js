@@ -7,6 +7,7 @@ import { outboxItems } from "./sync.js";
 import { announce } from "./status.js";
 
 const LINKS = [
+  ["#/safety-plan", "My safety plan", "Your own steps and people to call in a hard moment"],
   ["#/questionnaires", "Questionnaires", "PHQ-9 (depression) and GAD-7 (anxiety) check-ups"],
   ["#/share", "Share", "Links for family and for your clinician"],
   ["#/reminders", "Reminders and calendar", "Gentle notifications; your sessions in your calendar"],

@@ -7,6 +7,7 @@ import { getMeta, setMeta } from "./db.js";
 import { clearErrors, fieldError, fill, formError, h, screen, uid } from "./dom.js";
 import { formatDateTime, isoWithOffset } from "./format.js";
 import { go } from "./nav.js";
+import { promptCard } from "./prompts.js";
 import { announce } from "./status.js";
 import { listLocal, outboxItems, save } from "./sync.js";
 
@@ -185,6 +186,7 @@ function showResult(box, spec, body, outcome) {
         h("button", { class: "btn secondary", type: "button", onclick: () => go("questionnaires") }, "Done"),
       ),
     ),
+    promptCard(outcome.record?.prompts),
   );
   box.querySelector("h2").focus();
   announce(`Score ${total}: ${label}.`);

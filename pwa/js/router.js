@@ -18,6 +18,7 @@ const SCREENS = {
   login: () => import("./login.js"),
   welcome: () => import("./welcome.js"),
   calendar: () => import("./calendar.js"),
+  "safety-plan": () => import("./safety-plan.js"),
 };
 const PUBLIC = new Set(["login", "guides", "welcome"]);
 const TAB_OF = {
@@ -27,6 +28,7 @@ const TAB_OF = {
   account: "more",
   reminders: "more",
   calendar: "trends",
+  "safety-plan": "more",
 };
 
 let current; // AbortController of the screen on display

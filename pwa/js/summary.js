@@ -1,12 +1,6 @@
 // The trends summary in plain words: baseline, change, response status, last treatment.
 import { addDays, formatDay, localDay } from "./format.js";
 
-const STATUS = {
-  remission: "remission (a score below 5)",
-  response: "a response (at least 50 % lower than at baseline)",
-  partial: "a partial response (25–50 % lower than at baseline)",
-  none: "no response yet (less than 25 % lower than at baseline)",
-};
 const one = (x) => (Math.round(x * 10) / 10).toLocaleString(undefined, { maximumFractionDigits: 1 });
 
 const points = (n) => `${n} point${n === 1 ? "" : "s"}`;
@@ -76,15 +70,18 @@ export function summarySentences(sm, { you = true, rate = null } = {}) {
     }
     out.push(`${text}.`);
   }
+  if (sm.mood_status && sm.mood_status_text) out.push(sm.mood_status_text);
+  // PHQ-9 in the server's own words (the same as the PDF and the clinician link): the change in
+  // points ("+14 points", never a percentage for a rise) and the status sentence with its rule,
+  // so a status such as "worse" or "minimal" is never a bare word.
   if (sm.latest_phq9 != null) {
-    if (sm.baseline_phq9 != null && sm.phq9_status) {
-      const drop = sm.phq9_relative_drop != null ? ` (${Math.round(sm.phq9_relative_drop * 100)} % lower)` : "";
-      out.push(
-        `PHQ-9 went from ${sm.baseline_phq9} at baseline to ${sm.latest_phq9}${drop}: ${STATUS[sm.phq9_status] || sm.phq9_status}.`,
-      );
-    } else {
-      out.push(`Latest PHQ-9 score: ${sm.latest_phq9}.`);
-    }
+    const change = sm.phq9_change_text ? ` (${sm.phq9_change_text})` : "";
+    out.push(
+      sm.baseline_phq9 != null && sm.phq9_status
+        ? `PHQ-9 went from ${sm.baseline_phq9} at baseline to ${sm.latest_phq9}${change}.`
+        : `Latest PHQ-9 score: ${sm.latest_phq9}.`,
+    );
+    if (sm.phq9_status_text) out.push(sm.phq9_status_text);
   }
   if (sm.days_since_last_treatment != null) {
     const n = sm.days_since_last_treatment;
@@ -101,7 +98,9 @@ export function summarySentences(sm, { you = true, rate = null } = {}) {
       `After the treatment of ${formatDay(lift.day)}, mood stayed above baseline for ${lift.days_above} day${lift.days_above === 1 ? "" : "s"}${how ? ` ${how}` : ""}.`,
     );
   }
-  if (sm.plateau)
+  const progress = you ? sm.progress_text : sm.progress_text_clinician || sm.progress_text;
+  if (progress) out.push(progress);
+  else if (sm.plateau)
     out.push("Improvement seems to have levelled off (a plateau). This can be worth raising with the clinic.");
   if (rate) {
     const share = Math.round((rate.logged / rate.total) * 100);

@@ -6,7 +6,7 @@ import { api, ApiError, isOffline } from "./api.js";
 import { problemsOf, recordPath } from "./kinds.js";
 import { all, byKind, clearRecords, del, done as request, get, getMeta, put, recordKey, setMeta, tx } from "./db.js";
 
-const SERVER_FIELDS = ["id", "version", "updated_at", "flagged", "crisis", "key", "_kind", "pending"];
+const SERVER_FIELDS = ["id", "version", "updated_at", "flagged", "crisis", "key", "_kind", "pending", "prompts"];
 const PERIOD_MS = 30_000;
 const RETRY_MIN_MS = 5_000;
 const RETRY_MAX_MS = 60_000;
@@ -186,6 +186,7 @@ async function settle(item, record) {
 function localCopy(kind, record) {
   const copy = { ...record, key: recordKey(kind, record.id), _kind: kind, pending: false };
   delete copy.crisis;
+  delete copy.prompts; // said once, after the save; the trends say it again while it holds
   return copy;
 }
 

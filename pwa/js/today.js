@@ -7,6 +7,7 @@ import { DATA_CHANGED } from "./events.js";
 import { entryDetails, formatDateTime, formatDay, formatTime, localDay, localTime } from "./format.js";
 import { installCard } from "./install.js";
 import { TREATMENT_KINDS } from "./kinds.js";
+import { promptCard } from "./prompts.js";
 import { announce, announceSaved } from "./status.js";
 import { listLocal, outboxItems, remove, save } from "./sync.js";
 
@@ -35,12 +36,14 @@ export default async function today({ params, signal }) {
   );
   const next = h("div");
   const install = h("div");
-  screen("Today", formBox, install, next, recent);
+  const prompts = h("div", { id: "prompts" });
+  screen("Today", formBox, prompts, install, next, recent);
   // Tags are counted afresh each time the form is drawn, so a new tag is offered at once.
   const tags = async () => ownTags(await listLocal("entry", sortKey));
   // After a save: a fresh form, and the list redrawn before the toast picks its place.
-  const saved = async () => {
+  const saved = async (outcome) => {
     await showNew();
+    fill(prompts, promptCard(outcome?.record?.prompts));
     await refresh();
   };
   const showNew = async () => fill(formBox, entryForm({ tags: await tags(), onSaved: saved }));
@@ -164,7 +167,7 @@ function entryForm({ record = null, tags, onSaved, onCancel }) {
       showProblems(form, outcome.invalid, controls);
       return;
     }
-    await onSaved();
+    await onSaved(outcome);
     const saved = document.querySelector(`#recent [data-id="${CSS.escape(outcome.record?.id || r.id || "")}"]`);
     announceSaved(record ? "Changes saved." : "Check-in saved.", outcome, saved);
     checkCrisis("entry", entry, outcome);

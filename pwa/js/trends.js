@@ -7,6 +7,7 @@ import { fill, h, screen } from "./dom.js";
 import { DATA_CHANGED } from "./events.js";
 import { addDays, describe, formatDay, formatDayYear, localDay } from "./format.js";
 import { TREATMENT_KINDS } from "./kinds.js";
+import { promptCard } from "./prompts.js";
 import { announce } from "./status.js";
 import { checkinRate, headline, summarySentences } from "./summary.js";
 import { listLocal } from "./sync.js";
@@ -90,6 +91,7 @@ function view(data, stale, selected, onSelect) {
   return [
     stale ? h("p", { class: "badge pending" }, "Offline: showing the last saved copy") : null,
     h("p", { class: "headline", id: "headline" }, headline(data.summary)),
+    promptCard(data.summary?.prompts),
     h(
       "figure",
       { class: "card" },

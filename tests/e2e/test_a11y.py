@@ -26,6 +26,7 @@ SCREENS = [
     ("more", "#/more", "More"),
     ("reminders", "#/reminders", "Reminders"),
     ("calendar", "#/calendar", "Month view"),
+    ("safety-plan", "#/safety-plan", "My safety plan"),
     ("edit-checkin", "#/today", "Today"),
     ("edit-treatment", "#/treatments", "Treatments"),
     ("form-errors", "#/questionnaires/phq9", "PHQ-9"),
@@ -53,6 +54,14 @@ def _edit_first(list_id: str) -> Callable[[Page], None]:
     return edit
 
 
+def _add_a_person(page: Page) -> None:
+    people = page.get_by_role("group", name="People I can ask for help")
+    people.get_by_role("button", name="Add person").click()
+    people.get_by_role("textbox", name="Phone (optional) (person 2)").fill("not a number")
+    page.get_by_role("button", name="Save my plan").click()
+    expect(people.locator(".field-error").first).to_be_visible()
+
+
 def _show_form_errors(page: Page) -> None:
     page.get_by_role("button", name="See my score").click()
     expect(page.locator(".field-error").first).to_be_visible()
@@ -65,6 +74,7 @@ PREPARE: dict[str, Callable[[Page], None]] = {
     "edit-checkin": _edit_first("#recent"),
     "edit-treatment": _edit_first("#treatment-lists"),
     "form-errors": _show_form_errors,
+    "safety-plan": _add_a_person,
 }
 SCHEMES = ["light", "dark"]
 
