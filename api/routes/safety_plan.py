@@ -1,6 +1,9 @@
 """The person's safety plan: one per account, a versioned record like the others (it syncs through
 ``/api/changes``, travels in the archive, goes with the account) at a fixed id, so its routes
 need none. It is never part of a share link.
+
+There is no DELETE: a deleted record never comes back (sync relies on it), and the plan's id is
+fixed, so a deleted plan could never be written again. Emptying every step clears it.
 """
 
 from __future__ import annotations
@@ -8,14 +11,13 @@ from __future__ import annotations
 from typing import Final
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, put
+from litestar import Controller, Response, get, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from api.domain.accounts import User
 from api.domain.errors import NotFound
 from api.domain.kinds import SAFETY_PLAN, SafetyPlanOut, SafetyPlanPut
-from api.routes.params import DeleteVersion
 from api.routes.records import put_responses
 from api.state import AppState
 from api.store import records
@@ -55,14 +57,3 @@ class SafetyPlanController(Controller):
         )
         plan.crisis = app_state.crisis
         return Response(plan, status_code=201 if created else 200)
-
-    @delete("/", summary="Delete my safety plan (leaves a tombstone for sync)")
-    async def delete_plan(
-        self,
-        user: NamedDependency[User],
-        app_state: NamedDependency[AppState],
-        base_version: DeleteVersion = None,
-    ) -> None:
-        await records.remove(
-            app_state.db, SAFETY_PLAN, user, PLAN_ID, base_version, app_state.clock()
-        )
