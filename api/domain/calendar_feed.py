@@ -28,7 +28,7 @@ import msgspec
 from icalendar import Alarm, Calendar, Event
 
 from api.domain.errors import InvalidField
-from api.domain.shares import timestamp
+from api.domain.shares import moment, status_of, timestamp
 
 CalendarAudience = Literal["owner", "family"]
 PAST_DAYS = 60
@@ -189,16 +189,7 @@ def new_link(body: CalendarLinkCreate, user_id: int, now: datetime) -> Row:
     )
 
 
-def status_of(row: Row, now: datetime) -> Literal["active", "expired", "revoked"]:
-    if row.revoked_at is not None:
-        return "revoked"
-    return "active" if datetime.fromisoformat(row.expires_at) > now else "expired"
-
-
 def link_of(row: Row, now: datetime) -> CalendarLink:
-    def moment(text: str | None) -> datetime | None:
-        return None if text is None else datetime.fromisoformat(text)
-
     return CalendarLink(
         id=row.id,
         audience=row.audience,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Literal, NamedTuple, Protocol
 from uuid import uuid4
 
 import msgspec
@@ -132,16 +132,28 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def status_of(row: Row, now: datetime) -> Status:
+class Expiring(Protocol):
+    """A stored link (a share link, a calendar link): revocable, expiring."""
+
+    @property
+    def revoked_at(self) -> str | None: ...
+
+    @property
+    def expires_at(self) -> str: ...
+
+
+def status_of(row: Expiring, now: datetime) -> Status:
     if row.revoked_at is not None:
         return "revoked"
     return "active" if datetime.fromisoformat(row.expires_at) > now else "expired"
 
 
-def share_of(row: Row, now: datetime) -> Share:
-    def moment(text: str | None) -> datetime | None:
-        return None if text is None else datetime.fromisoformat(text)
+def moment(text: str | None) -> datetime | None:
+    """A stored timestamp, or None for one not set."""
+    return None if text is None else datetime.fromisoformat(text)
 
+
+def share_of(row: Row, now: datetime) -> Share:
     return Share(
         id=row.id,
         audience=row.audience,

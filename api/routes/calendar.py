@@ -26,11 +26,10 @@ from api.domain.calendar_feed import (
     feed,
     link_of,
     new_link,
-    status_of,
 )
 from api.domain.errors import NotFound
 from api.domain.reminders import clock
-from api.domain.shares import GONE, timestamp
+from api.domain.shares import GONE, status_of, timestamp
 from api.routes.shared import HOLDER_HEADERS, client_address
 from api.state import AppState
 from api.store import calendar_links as store

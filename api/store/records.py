@@ -326,6 +326,21 @@ _assessment = msgspec.json.Decoder(_Assessment)
 BASELINE_SPAN = timedelta(days=BASELINE_WINDOW_DAYS)
 
 
+def entries_between(
+    conn: sqlite3.Connection, user_id: int, first: date, last: date
+) -> list[EntryPoint]:
+    """The plain part of the check-ins of first..last, decoded in one call."""
+    (array,) = conn.execute(
+        json_array(
+            conn,
+            "SELECT day, data FROM records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
+            "AND day BETWEEN ? AND ?",
+        ),
+        (user_id, first.isoformat(), last.isoformat()),
+    ).fetchone()
+    return _entries.decode(array)
+
+
 def trend_inputs(
     conn: sqlite3.Connection,
     user_id: int,
@@ -371,21 +386,14 @@ def trend_inputs(
     anchor, _ = baseline_anchor(treatments, tz=tz, baseline_date=baseline)
     if anchor is not None and anchor <= end:
         first = min(first, anchor - BASELINE_SPAN)
-    (array,) = conn.execute(
-        json_array(
-            conn,
-            "SELECT day, data FROM records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
-            "AND day BETWEEN ? AND ?",
-        ),
-        (user_id, first.isoformat(), end.isoformat()),
-    ).fetchone()
+    entries = entries_between(conn, user_id, first, end)
     flagged_days = flagged_entry_days(conn, user_id, start.isoformat(), end.isoformat())
     (first_checkin,) = conn.execute(
         "SELECT MIN(day) FROM records WHERE user_id = ? AND kind = 'entry' AND deleted = 0",
         (user_id,),
     ).fetchone()
     first_day = None if first_checkin is None else date.fromisoformat(first_checkin)
-    return TrendInputs(_entries.decode(array), treatments, assessments, flagged_days, first_day)
+    return TrendInputs(entries, treatments, assessments, flagged_days, first_day)
 
 
 def checkin_window(
@@ -409,15 +417,7 @@ def checkin_window(
         ranges.append((anchor - BASELINE_SPAN, anchor - timedelta(days=1)))
     moods: dict[date, list[int]] = {}
     for low, high in ranges:
-        (array,) = conn.execute(
-            json_array(
-                conn,
-                "SELECT day, data FROM records WHERE user_id = ? AND kind = 'entry' "
-                "AND deleted = 0 AND day BETWEEN ? AND ?",
-            ),
-            (user_id, low.isoformat(), high.isoformat()),
-        ).fetchone()
-        for entry in _entries.decode(array):
+        for entry in entries_between(conn, user_id, low, high):
             moods.setdefault(entry.day, []).append(entry.mood)
 
     def mean_of(each: date) -> float | None:

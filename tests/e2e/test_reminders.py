@@ -132,6 +132,9 @@ def test_the_service_worker_shows_a_pushed_reminder(page: Page) -> None:
         page.wait_for_timeout(100)
     assert registrations, "no service worker registration reported"
     origin = page.evaluate("() => location.origin")
+    # The live registration of this page's origin (an updated worker may leave a deleted one).
+    live = [r for r in registrations if not r.get("isDeleted") and r["scopeURL"].startswith(origin)]
+    assert live, registrations
     payload = (
         '{"kind": "checkin", "title": "Waypoint", "body": "Time for your check-in", '
         '"url": "/#/today"}'
@@ -140,14 +143,14 @@ def test_the_service_worker_shows_a_pushed_reminder(page: Page) -> None:
         "ServiceWorker.deliverPushMessage",
         {
             "origin": origin,
-            "registrationId": registrations[0]["registrationId"],
+            "registrationId": live[-1]["registrationId"],
             "data": payload,
         },
     )
     shown = page.evaluate(
         """async () => {
             const registration = await navigator.serviceWorker.ready;
-            for (let i = 0; i < 50; i++) {
+            for (let i = 0; i < 150; i++) {  // up to 15 s: a loaded machine is slow to show it
                 const found = await registration.getNotifications();
                 if (found.length) return found.map((n) => ({title: n.title, body: n.body,
                     tag: n.tag, url: n.data && n.data.url}));
