@@ -165,7 +165,7 @@ def migrate(settings: Settings) -> None:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         finally:
             conn.close()
-        db = await database.Database.open(path, settings.key_path)
+        db = await database.Database.open(path, engine.key_file_of(settings))
         try:
             return applied, version, await encrypt_existing(db, datetime.now(UTC))
         finally:

@@ -64,5 +64,13 @@ async def open_url(url: str, key_file: Path, pool_size: int = 10) -> Database:
     return db
 
 
+def key_file_of(settings: Settings) -> Path:
+    """The server key: ``key_file``, else beside the SQLite file the URL names (or ``db_path``)."""
+    if settings.key_file:
+        return Path(settings.key_file)
+    path = sqlite_path(url_of(settings))
+    return keys.default_key_file(path) if path is not None else settings.key_path
+
+
 async def open_database(settings: Settings) -> Database:
-    return await open_url(url_of(settings), settings.key_path, settings.db_pool_size)
+    return await open_url(url_of(settings), key_file_of(settings), settings.db_pool_size)
