@@ -14,8 +14,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, empty_pg_database
 from tests.push_service import PushService
 from tests.server import ServerProcess
 
@@ -69,3 +70,45 @@ def test_two_processes_on_one_database_send_once(tmp_path: Path) -> None:
             # Both processes signed with the one key made at first start.
             assert len(set(browser.vapid_keys)) == 1
         assert second.url != first.url
+
+
+def test_two_processes_on_postgresql_send_once(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The same on PostgreSQL, the several-servers deployment: two processes on one database
+    (each with a file path of its own, sharing only the database, the server key and the VAPID
+    key, as app servers on separate machines do) claim the send in the database once."""
+    url = empty_pg_database(request.getfixturevalue("postgres"))
+    env = {
+        "WAYPOINT_DATABASE_URL": url,
+        "WAYPOINT_KEY_FILE": str(tmp_path / "server.key"),
+        "WAYPOINT_VAPID_FILE": str(tmp_path / "vapid.pem"),
+        "WAYPOINT_PUSH_ALLOW_LOCAL": "true",
+        "WAYPOINT_REMINDER_TICK_SECONDS": "0.5",
+    }
+    with (
+        PushService() as push,
+        ServerProcess(tmp_path / "a.sqlite3", env=env, log_level="DEBUG") as first,
+        ServerProcess(tmp_path / "b.sqlite3", env=env, log_level="DEBUG") as second,
+    ):
+        now = datetime.now(UTC)
+        zone = noon_zone(now)
+        local = now.astimezone(ZoneInfo(zone))
+        browser = push.subscriber("kim")
+        with httpx.Client(base_url=first.url) as client:
+            account = {"username": "kim", "password": PASSWORD, "timezone": zone}
+            assert client.post("/api/account", json=account).status_code == 201
+            assert client.post("/api/push/subscriptions", json=browser.subscription()).is_success
+            due = {"checkin": {"enabled": True, "time": f"{local:%H:%M}"}}
+            assert client.put("/api/reminders", json=due).status_code == 200
+        deadline = time.monotonic() + 60
+        claimed: list[set[str]] = [set(), set()]
+        while time.monotonic() < deadline:
+            claimed = [set(CLAIMED.findall(server.log())) for server in (first, second)]
+            if all(claimed) and push.received(browser):
+                break
+            time.sleep(0.2)
+        assert all(claimed), (first.log()[-2000:], second.log()[-2000:])
+        assert len(push.received(browser)) == 1
+        assert push.rejected == []
+        assert len(set(browser.vapid_keys)) == 1
