@@ -42,7 +42,12 @@ DEFAULT_BASE = "c054bf4"  # the last commit before journal text was encrypted
 
 
 class Asgi:
-    """Drives an ASGI app in-process; counts statuses."""
+    """Drives an ASGI app in-process; counts statuses.
+
+    Like ``bench/inproc.py``'s driver, on purpose a copy: the worker runs this file as a script
+    with only the tree under test (api/, guides/, pwa/ of a git revision) on PYTHONPATH, so it
+    cannot import the rest of bench/ (which imports the current tree's api).
+    """
 
     def __init__(self, app: Any) -> None:
         self.app = app
