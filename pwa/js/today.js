@@ -60,7 +60,9 @@ export default async function today({ params, signal }) {
   await refresh();
 }
 
-const sortKey = (e) => `${e.day}T${e.time || "99"}`;
+// Newest first. Times are to the minute, so two check-ins of one minute are told apart by when
+// the server stored them; one still waiting to be sent ("~" sorts after any date) is the newest.
+const sortKey = (e) => `${e.day}T${e.time || "99"}|${e.updated_at || "~"}`;
 
 /** The person's own tags (not the defaults), most used first, from the check-ins on this phone. */
 export function ownTags(entries) {
