@@ -50,6 +50,7 @@ from api.settings import Settings
 from api.state import AppState, Clock, utc_now
 from api.store.engine import open_database
 from api.store.guide_search import index_library
+from api.store.imports import keep_sweeping
 from api.store.records import encrypt_existing
 from api.store.secrets import server_secret
 
@@ -89,6 +90,10 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             if settings.reminder_tick_seconds > 0
             else None
         )
+        sweeping = asyncio.create_task(
+            keep_sweeping(app_state.db, clock, settings.import_abandon_seconds),
+            name="waypoint-import-sweep",
+        )
         try:
             await encrypt_existing(app_state.db, clock())  # databases from before migration 0008
             # Every ::: crisis block shows this deployment's lines (guides, search, family links).
@@ -97,9 +102,10 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             app_state.device_key = await app_state.db.write(server_secret, "device-cookies")
             yield
         finally:
-            if ticking is not None:
-                ticking.cancel()
-                await asyncio.gather(ticking, return_exceptions=True)
+            background = [task for task in (ticking, sweeping) if task is not None]
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             await app_state.pusher.close()
             await app_state.db.close()
 

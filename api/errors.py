@@ -8,7 +8,6 @@ Messages never echo the submitted values, so journal text cannot leak through an
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import msgspec
@@ -18,6 +17,7 @@ from litestar.types import ExceptionHandlersMap
 
 from api.domain.crypto import CannotDecrypt
 from api.domain.errors import (
+    Busy,
     Forbidden,
     InvalidField,
     InvalidRows,
@@ -25,24 +25,13 @@ from api.domain.errors import (
     Taken,
     TooManyAttempts,
     VersionConflict,
+    rule_only,
 )
 
 CONFLICT_DETAIL = (
     "This record was changed elsewhere. Here is the server's copy; "
     "send it again with its version to replace it."
 )
-
-
-QUOTED = re.compile(r"\s*'[^']*'")
-
-
-def rule_only(message: str) -> str:
-    """A validation message without the submitted value: msgspec quotes it (``Invalid enum
-    value 'x'``), so quoted text goes, and what is left is the rule."""
-    plain = QUOTED.sub("", message).strip()
-    if plain == "Invalid enum value":
-        return "is not one of the allowed values"
-    return plain
 
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
@@ -88,6 +77,10 @@ def _taken(_: Request[Any, Any, Any], exc: Taken) -> Response[Any]:
     return _body(409, exc.message)
 
 
+def _busy(_: Request[Any, Any, Any], exc: Busy) -> Response[Any]:
+    return _body(409, exc.message)
+
+
 def _forbidden(_: Request[Any, Any, Any], exc: Forbidden) -> Response[Any]:
     return _body(403, exc.message)
 
@@ -113,6 +106,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     NotFound: _not_found,
     VersionConflict: _conflict,
     Taken: _taken,
+    Busy: _busy,
     Forbidden: _forbidden,
     TooManyAttempts: _too_many,
 }

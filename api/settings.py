@@ -61,6 +61,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     push_allow_local: bool = False
     # How often the scheduler looks for due reminders; 0 turns it off in this process.
     reminder_tick_seconds: float = 60.0
+    # An import whose last batch is older than this is taken for dead (a crash) and undone.
+    import_abandon_seconds: Annotated[float, msgspec.Meta(gt=0)] = 30.0
 
     @property
     def key_path(self) -> Path:

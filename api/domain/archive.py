@@ -3,7 +3,9 @@
 **Archive** (``GET /api/export/archive``, ``POST /api/import/archive``): every live record of the
 account as GET returns it, with the account's profile. An import goes through the same
 versioned-record mechanism as a PUT (``Kind.prepare`` validates and scores, ``records.put_row``
-stores) in ONE ``db.write``, so an archive is imported whole or not at all.
+stores). The whole file is checked before anything is written, one record at a time
+(``read_archive`` keeps each record as raw JSON, ``archive_records`` decodes one at a time), and
+it is then written in batches, whole or not at all (``api/store/imports.py``).
 
 The import never overwrites: a record is created when the server has no record with its id,
 left alone (and counted ``unchanged``) when the server's copy is identical, and otherwise counted
@@ -19,6 +21,7 @@ importing into a set-up account never changes its settings.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated, Any, Final, Literal, NamedTuple
 from uuid import UUID
@@ -28,7 +31,7 @@ import msgspec
 
 from api.domain.accounts import NO_NUL, User, check_clinic_phone, check_timezone
 from api.domain.dates import check_day
-from api.domain.errors import InvalidField
+from api.domain.errors import InvalidField, field_error, rule_only
 from api.domain.kinds import (
     KINDS,
     AssessmentOut,
@@ -65,6 +68,25 @@ class Archive(msgspec.Struct, kw_only=True):
     treatments: list[TreatmentOut] = []
     assessments: list[AssessmentOut] = []
     safety_plan: list[SafetyPlanOut] = []  # at most one
+
+
+class ArchiveFile(msgspec.Struct, kw_only=True):
+    """An archive as it arrives: the header decoded, each record kept as its raw JSON
+    (``msgspec.Raw`` points into the request's buffer, no copy: about 60 bytes a record), so an
+    archive of any size is checked and written one record at a time."""
+
+    format: Literal["waypoint-archive"]
+    version: Literal[1]
+    exported_at: str = ""
+    account: ArchiveAccount = msgspec.field(default_factory=ArchiveAccount)
+    entries: list[msgspec.Raw] = []
+    treatments: list[msgspec.Raw] = []
+    assessments: list[msgspec.Raw] = []
+    safety_plan: list[msgspec.Raw] = []
+
+
+_ARCHIVE_FILE = msgspec.json.Decoder(ArchiveFile)
+_RECORD_DECODERS = {name: msgspec.json.Decoder(kind.out_type) for name, kind in KINDS.items()}
 
 
 class ConflictRef(msgspec.Struct):
@@ -116,23 +138,41 @@ def profile_changes(user: User, account: ArchiveAccount) -> dict[str, Any]:
     return changes
 
 
-def stage_archive(archive: Archive, tz: ZoneInfo, now: datetime) -> list[Staged]:
-    """Every record of the archive, validated as its PUT would be. Raises on the first bad one."""
-    staged = []
+def read_archive(buffer: bytes | bytearray) -> ArchiveFile:
+    """The archive's header and its records as raw JSON (raises ``InvalidField``)."""
+    try:
+        return _ARCHIVE_FILE.decode(buffer)
+    except msgspec.ValidationError as exc:
+        raise field_error("", exc) from None
+    except msgspec.DecodeError:
+        raise InvalidField("body", "is not valid JSON (a Waypoint archive).") from None
+
+
+def record_count(archive: ArchiveFile) -> int:
+    return sum(len(getattr(archive, kind.section)) for kind in KINDS.values())
+
+
+def archive_records(archive: ArchiveFile, tz: ZoneInfo, now: datetime) -> Iterator[Staged]:
+    """Every record of the archive, decoded, validated and encoded as its PUT would be, one at a
+    time (only one is held at once). Raises ``InvalidField`` at the first bad one, named by its
+    place in the file (``entries[3].mood``)."""
     for kind in KINDS.values():
-        for index, record in enumerate(getattr(archive, kind.section)):
+        decoder = _RECORD_DECODERS[kind.name]
+        for index, raw in enumerate(getattr(archive, kind.section)):
             where = f"{kind.section}[{index}]"
             try:
+                record = decoder.decode(raw)
                 record_id = str(UUID(record.id))
+            except msgspec.ValidationError as exc:
+                raise field_error(where, exc) from None
             except ValueError:
                 raise InvalidField(f"{where}.id", "must be a UUID.") from None
             try:
                 body = kind.validate(record)
-                staged.append(stage(kind, body, record_id, tz, now))
+                yield stage(kind, body, record_id, tz, now)
             except msgspec.ValidationError as exc:
-                raise InvalidField(where, str(exc)) from None
+                raise field_error(where, exc) from None
             except InvalidField as exc:
                 raise InvalidField(f"{where}.{exc.field}", exc.message) from None
             except ValueError as exc:  # scoring refuses what the Struct could not express
-                raise InvalidField(where, str(exc)) from None
-    return staged
+                raise InvalidField(where, rule_only(str(exc))) from None

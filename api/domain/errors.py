@@ -7,7 +7,21 @@ through an error.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import msgspec
+
+QUOTED = re.compile(r"\s*'[^']*'")
+
+
+def rule_only(message: str) -> str:
+    """A validation message without the submitted value: msgspec quotes it (``Invalid enum
+    value 'x'``), so quoted text goes, and what is left is the rule."""
+    plain = QUOTED.sub("", message).strip()
+    if plain == "Invalid enum value":
+        return "is not one of the allowed values"
+    return plain
 
 
 class DomainError(Exception):
@@ -22,6 +36,14 @@ class InvalidField(DomainError):
         self.field = field
         self.message = message
         self.source = source
+
+
+def field_error(prefix: str, exc: msgspec.ValidationError) -> InvalidField:
+    """msgspec's error for a part of a document, named from the document's root: the path msgspec
+    gives (``- at `$.mood```) is joined to ``prefix`` (``entries[3]``); the value never appears."""
+    message, _, path = str(exc).partition(" - at `$")
+    field = (prefix + path.rstrip("`")).lstrip(".") or "body"
+    return InvalidField(field, rule_only(message))
 
 
 class InvalidRows(DomainError):
@@ -51,6 +73,14 @@ class VersionConflict(DomainError):
 
 class Taken(DomainError):
     """A unique name is already in use (409)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Busy(DomainError):
+    """The same thing is already under way for this account (409); try again after it."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

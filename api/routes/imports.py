@@ -1,17 +1,27 @@
 """Taking the account's data out and bringing it back: the JSON archive and Daylio's CSV.
 
-The formats and their validation are pure (``api.domain.archive``, ``api.domain.daylio``); an
-import is stored in ONE write (``api.store.records.import_staged``), so it is whole or nothing.
+The formats and their validation are pure (``api.domain.archive``, ``api.domain.daylio``). A
+file is checked whole before anything is written, then written in batches that other users'
+writes interleave with, whole or not at all (``api.store.imports``).
+
+An archive may be 64 MB: its body is read into one buffer (sized from Content-Length, so no
+second copy), its records stay raw JSON in that buffer, and each is decoded, checked and
+encoded one at a time, twice (once to check the file, once to write it), never all at once.
+The checking pass hands the event loop back every ``YIELD_EVERY`` records, so the other
+requests of this process carry on meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, RawBody
+from litestar.params import RawBody
 
 from api.domain.accounts import User
 from api.domain.archive import (
@@ -22,8 +32,10 @@ from api.domain.archive import (
     Archive,
     ArchiveAccount,
     ImportResult,
+    Staged,
+    archive_records,
     profile_changes,
-    stage_archive,
+    read_archive,
 )
 from api.domain.daylio import stage_daylio
 from api.domain.errors import InvalidField, InvalidRows
@@ -31,6 +43,38 @@ from api.domain.kinds import KINDS
 from api.state import AppState
 from api.store import records
 from api.store.db import Database
+from api.store.imports import run_import
+
+YIELD_EVERY = 200
+
+
+async def read_body(request: Request[Any, Any, Any], limit: int) -> bytearray:
+    """The whole body in ONE buffer: allocated once from Content-Length when the client sends
+    it (Litestar's ``body()`` joins the chunks into a second copy), grown otherwise."""
+    announced = request.content_length
+    if announced is not None and 0 < announced <= limit:
+        buffer = bytearray(announced)
+        filled = 0
+        async for chunk in request.stream():
+            end = filled + len(chunk)
+            if end > announced:  # more than announced: keep it, the decoder will judge
+                buffer[filled:] = chunk
+            else:
+                buffer[filled:end] = chunk
+            filled = end
+        del buffer[filled:]
+        return buffer
+    grown = bytearray()
+    async for chunk in request.stream():  # the stream itself refuses more than the limit
+        grown += chunk
+    return grown
+
+
+async def check_all(staged: Iterator[Staged]) -> None:
+    """Run through every record (raising at the first bad one), handing the loop back as it goes."""
+    for count, _ in enumerate(staged, 1):
+        if count % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
 
 
 async def build_archive(db: Database, user: User, now: datetime) -> Archive:
@@ -77,15 +121,20 @@ class PortabilityController(Controller):
         "/import/archive",
         status_code=200,
         summary="Import an archive (never overwrites)",
+        description="The body is an archive exactly as GET /api/export/archive returns it "
+        "(Content-Type: application/json, up to 64 MB). The whole file is checked first: a bad "
+        "record gets 400 naming its place (entries[3].mood) and nothing is imported. Then it is "
+        "written in batches, whole or not at all; 409 while another import into the account runs.",
         request_max_body_size=ARCHIVE_MAX_BYTES,
     )
     async def import_archive(
         self,
-        data: JSONBody[Archive],
+        request: Request[Any, Any, Any],
         user: NamedDependency[User],
         app_state: NamedDependency[AppState],
     ) -> ImportResult:
         now = app_state.clock()
+        data = read_archive(await read_body(request, ARCHIVE_MAX_BYTES))
         profile = profile_changes(user, data.account)
         effective = msgspec.structs.replace(
             user,
@@ -94,10 +143,14 @@ class PortabilityController(Controller):
             if "baseline_date" in profile
             else user.baseline_date,
         )
-        staged = stage_archive(data, effective.tz, now)
-        stamp = now.isoformat(timespec="milliseconds")
-        result = await app_state.db.write(
-            records.import_staged, app_state.db.keyring, user.id, staged, profile, stamp
+        await check_all(archive_records(data, effective.tz, now))
+        result = await run_import(
+            app_state.db,
+            user.id,
+            archive_records(data, effective.tz, now),
+            profile,
+            app_state.clock,
+            app_state.settings.import_abandon_seconds,
         )
         app_state.session_cache.forget_user(user.id)  # the profile may have changed
         return result
@@ -128,7 +181,11 @@ class PortabilityController(Controller):
                 f"{len(errors)} row(s) of the Daylio file are invalid; none was imported.",
                 [msgspec.to_builtins(e) for e in errors[:MAX_REPORTED]],
             )
-        stamp = now.isoformat(timespec="milliseconds")
-        return await app_state.db.write(
-            records.import_staged, app_state.db.keyring, user.id, staged, {}, stamp
+        return await run_import(
+            app_state.db,
+            user.id,
+            staged,
+            {},
+            app_state.clock,
+            app_state.settings.import_abandon_seconds,
         )

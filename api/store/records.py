@@ -28,7 +28,6 @@ import msgspec
 
 from api.domain import crypto
 from api.domain.accounts import User
-from api.domain.archive import MAX_REPORTED, ConflictRef, ImportResult, Staged
 from api.domain.dates import check_day
 from api.domain.errors import InvalidField, NotFound, VersionConflict
 from api.domain.kinds import (
@@ -46,7 +45,6 @@ from api.domain.trends import AssessmentPoint, EntryPoint, TreatmentPoint, basel
 from api.domain.trends.shapes import BASELINE_WINDOW_DAYS, HISTORY_DAYS, ROLLING_WINDOW_DAYS
 from api.store.db import Database, is_postgres
 from api.store.keys import Keyring, create_data_key
-from api.store.users import set_profile
 
 LIST_LIMIT_DEFAULT = 1000
 LIST_LIMIT_MAX = 5000
@@ -109,7 +107,28 @@ def _next_seq(conn: sqlite3.Connection, user_id: int) -> int:
             (user_id,),
         ).fetchone()
         return int(row[0])
+    return peek_seq(conn, user_id)
+
+
+def peek_seq(conn: sqlite3.Connection, user_id: int) -> int:
+    """The change number the user's next write will take at the earliest (on PostgreSQL under the
+    user's row lock, so no write of theirs in flight can take a lower one)."""
+    if is_postgres(conn):
+        row = conn.execute(
+            "SELECT change_seq + 1 FROM users WHERE id = ? FOR UPDATE", (user_id,)
+        ).fetchone()
+        return int(row[0])
     return int(conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records").fetchone()[0])
+
+
+def delete_imported(conn: sqlite3.Connection, user_id: int, import_id: int, limit: int) -> int:
+    """Delete up to ``limit`` of the records an import created and nobody has changed since (an
+    undo; never tombstones: no device has seen them, the feed stops before them)."""
+    return conn.execute(
+        "DELETE FROM records WHERE (user_id, kind, id) IN (SELECT user_id, kind, id FROM records "
+        "WHERE import_id = ? AND user_id = ? LIMIT ?)",
+        (import_id, user_id, limit),
+    ).rowcount
 
 
 def continue_numbering(conn: sqlite3.Connection) -> None:
@@ -148,9 +167,12 @@ def put_row(
     base_version: int | None,
     encoded: Encoded,
     now: str,
+    import_id: int | None = None,
 ) -> tuple[bool, Row]:
     """Create or replace; returns (created, stored row). Raises Conflict. The private part is
-    sealed here, on the database thread, under the user's data key."""
+    sealed here, on the database thread, under the user's data key. A record an import creates
+    carries the import's id (so a failed import can be undone); any later change to it makes it
+    the owner's own, and an undo leaves it alone."""
     seq = _next_seq(conn, user_id)  # first: on PostgreSQL it locks the user's row
     current = _row(conn, keys, user_id, kind, record_id)
     data = crypto.merge_json(encoded.plain, encoded.private)
@@ -159,8 +181,8 @@ def put_row(
         secret = _seal(conn, keys, user_id, kind, record_id, encoded.private)
         conn.execute(
             "INSERT INTO records (user_id, kind, id, version, seq, day, flagged, deleted, "
-            "updated_at, data, secret) VALUES (?, ?, ?, 1, ?, ?, ?, 0, ?, ?, ?)",
-            (user_id, kind, record_id, seq, day, flagged, now, encoded.plain, secret),
+            "updated_at, data, secret, import_id) VALUES (?, ?, ?, 1, ?, ?, ?, 0, ?, ?, ?, ?)",
+            (user_id, kind, record_id, seq, day, flagged, now, encoded.plain, secret, import_id),
         )
         return True, Row(record_id, 1, now, flagged, 0, data, seq)
     if current.deleted:
@@ -173,7 +195,7 @@ def put_row(
     secret = _seal(conn, keys, user_id, kind, record_id, encoded.private)
     conn.execute(
         "UPDATE records SET version = ?, seq = ?, day = ?, flagged = ?, updated_at = ?, data = ?, "
-        "secret = ? WHERE user_id = ? AND kind = ? AND id = ?",
+        "secret = ?, import_id = NULL WHERE user_id = ? AND kind = ? AND id = ?",
         (version, seq, day, flagged, now, encoded.plain, secret, user_id, kind, record_id),
     )
     return False, Row(record_id, version, now, flagged, 0, data, seq)
@@ -200,7 +222,8 @@ def delete_row(
         raise VersionConflict(current)
     conn.execute(
         "UPDATE records SET version = version + 1, seq = ?, day = NULL, flagged = 0, deleted = 1, "
-        "updated_at = ?, data = NULL, secret = NULL WHERE user_id = ? AND kind = ? AND id = ?",
+        "updated_at = ?, data = NULL, secret = NULL, import_id = NULL "
+        "WHERE user_id = ? AND kind = ? AND id = ?",
         (_next_seq(conn, user_id), now, user_id, kind, record_id),
     )
     return True
@@ -277,11 +300,15 @@ def latest_day(conn: sqlite3.Connection, user_id: int, kind: str) -> str | None:
 def changes_after(
     conn: sqlite3.Connection, keys: Keyring, user_id: int, since: int, limit: int
 ) -> list[tuple[str, Row]]:
-    """(kind, row) of the user's changes after ``since``, oldest first."""
+    """(kind, row) of the user's changes after ``since``, oldest first. While an import of the
+    user's runs, the list stops before its first change number: no device pulls half an import
+    (and the user's other changes of that time follow once it is done or undone)."""
     found = conn.execute(
         f"SELECT {ROW_COLUMNS}, kind FROM records "  # noqa: S608
-        "WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-        (user_id, since, limit),
+        "WHERE user_id = ? AND seq > ? "
+        "AND seq < (SELECT COALESCE(MIN(first_seq), ?) FROM imports WHERE user_id = ?) "
+        "ORDER BY seq LIMIT ?",
+        (user_id, since, ALL, user_id, limit),
     ).fetchall()
     return [(r[-1], _reveal(conn, keys, user_id, r[-1], r)) for r in found]
 
@@ -463,50 +490,6 @@ def marked_trend_inputs(
         return data_mark(conn, user_id), trend_inputs(conn, user_id, start, end, tz, baseline)
     finally:
         conn.execute("COMMIT")
-
-
-# --- imports -----------------------------------------------------------------------------------
-
-#: ``put_row`` with base version 0 only ever creates: no stored record has version 0, so an
-#: existing record with other content is a conflict instead of being replaced.
-CREATE_ONLY: Final = 0
-
-
-def _put_created(
-    conn: sqlite3.Connection, keys: Keyring, user_id: int, each: Staged, record_id: str, now: str
-) -> bool | None:
-    """True if created, False if already there unchanged, None for a conflict."""
-    try:
-        created, _ = put_row(conn, keys, user_id, each.kind, record_id, CREATE_ONLY, each.data, now)
-    except VersionConflict:
-        return None
-    return created
-
-
-def import_staged(
-    conn: sqlite3.Connection,
-    keys: Keyring,
-    user_id: int,
-    staged: list[Staged],
-    profile: dict[str, Any],
-    now: str,
-) -> ImportResult:
-    """Store validated records in ONE transaction (all or nothing), never overwriting: a new id
-    is created, an identical record is unchanged, anything else is a conflict left as it is."""
-    result = ImportResult(account_updated=sorted(profile))
-    set_profile(conn, user_id, profile)
-    for each in staged:
-        created = _put_created(conn, keys, user_id, each, each.id, now)
-        if created is None:
-            result.conflicts += 1
-            if len(result.conflicted) < MAX_REPORTED:
-                result.conflicted.append(ConflictRef(each.kind, each.id))
-            continue
-        if created:
-            result.created += 1
-        else:
-            result.unchanged += 1
-    return result
 
 
 # --- the start-up step of migration 0008: text written before encryption ----------------------
