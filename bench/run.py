@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench import sections, seed
+from bench import heavy_import, sections, seed
 from bench.measures import (
     LOADS,
     STALL_SECONDS,
@@ -41,7 +41,7 @@ from tests.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
-SECTIONS = ("main", "soak", "web", "crash", "scale")  # soak and web run inside main
+SECTIONS = ("main", "soak", "web", "crash", "scale", "import")  # soak and web run inside main
 
 
 @dataclass
@@ -235,6 +235,7 @@ class Bench:
             "main": self.main,
             "crash": lambda path, cookies: sections.crash(self, path, cookies),
             "scale": lambda path, cookies: sections.scale(self, path, cookies),
+            "import": lambda path, cookies: heavy_import.heavy_import(self, path, cookies),
         }
         for name, step in steps.items():
             if name in self.o.sections:

@@ -45,7 +45,7 @@ from api.store import records
 from api.store.db import Database
 from api.store.imports import run_import
 
-YIELD_EVERY = 200
+YIELD_EVERY = 50
 
 
 async def read_body(request: Request[Any, Any, Any], limit: int) -> bytearray:

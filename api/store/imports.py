@@ -40,7 +40,7 @@ from api.store.db import Database
 from api.store.keys import Keyring
 from api.store.users import set_profile
 
-BATCH: Final = 500
+BATCH: Final = 100
 #: ``put_row`` with base version 0 only ever creates: no stored record has version 0, so an
 #: existing record with other content is a conflict instead of being replaced.
 CREATE_ONLY: Final = 0
