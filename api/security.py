@@ -235,8 +235,10 @@ JSON_ONLY = "Send the body as JSON (Content-Type: application/json)."
 
 async def require_json_body(request: Request[Any, Any, Any]) -> None:
     """``before_request``: a route that takes a JSON body accepts only ``application/json``
-    (415 otherwise), so a form or text body never reaches the JSON decoder by accident."""
-    if "data" not in request.route_handler.parsed_fn_signature.parameters:
+    (415 otherwise), so a form or text body never reaches the JSON decoder by accident. A route
+    that reads its JSON body itself (the archive import) says so: ``opt={"json_body": True}``."""
+    handler = request.route_handler
+    if "data" not in handler.parsed_fn_signature.parameters and not handler.opt.get("json_body"):
         return
     has_body = request.headers.get("content-length", "0") != "0" or (
         "transfer-encoding" in request.headers

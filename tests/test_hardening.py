@@ -327,3 +327,24 @@ async def test_wrong_current_passwords_are_throttled(alice: Client) -> None:
     assert limited.status_code == 429  # per account: deletion is throttled too
     assert int(limited.headers["retry-after"]) > 0
     assert (await alice.get("/api/account")).status_code == 200  # nothing was deleted
+
+
+async def test_every_route_with_a_json_body_refuses_another_content_type(
+    app: Litestar, alice: Client
+) -> None:
+    """Walks the OpenAPI document: a route that reads its JSON body itself (the archive import)
+    is held to the same rule as one whose body Litestar decodes."""
+    schema = app.openapi_schema.to_schema()
+    checked = []
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            content = (operation.get("requestBody") or {}).get("content", {})
+            if "application/json" not in content:
+                continue
+            url = re.sub(r"\{[^}]+\}", new_id(), path)
+            response = await alice.request(
+                method.upper(), url, content=b"{}", headers={"content-type": "text/plain"}
+            )
+            assert response.status_code == 415, (method, path, response.text)
+            checked.append(path)
+    assert "/api/import/archive" in checked

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, Reference, RequestBody
 from litestar.params import RawBody
 
 from api.domain.accounts import User
@@ -46,6 +49,32 @@ from api.store.db import Database
 from api.store.imports import run_import
 
 YIELD_EVERY = 50
+
+
+@dataclass
+class ArchiveBody(Operation):
+    """The archive route reads its body itself (one buffer, records kept raw), so Litestar cannot
+    see its type: the OpenAPI operation names it here, the ``Archive`` the export returns."""
+
+    def __post_init__(self) -> None:
+        archive = Reference(ref="#/components/schemas/Archive")
+        self.request_body = RequestBody(
+            content={"application/json": OpenAPIMediaType(schema=archive)}, required=True
+        )
+
+
+IMPORT_RESPONSES = {
+    400: ResponseSpec(
+        dict[str, Any],
+        description="A record or the file breaks a rule (`extra` names it); nothing imported",
+        generate_examples=False,
+    ),
+    409: ResponseSpec(
+        dict[str, Any],
+        description="Another import into this account is still running",
+        generate_examples=False,
+    ),
+}
 
 
 async def read_body(request: Request[Any, Any, Any], limit: int) -> bytearray:
@@ -126,6 +155,9 @@ class PortabilityController(Controller):
         "record gets 400 naming its place (entries[3].mood) and nothing is imported. Then it is "
         "written in batches, whole or not at all; 409 while another import into the account runs.",
         request_max_body_size=ARCHIVE_MAX_BYTES,
+        operation_class=ArchiveBody,
+        responses=IMPORT_RESPONSES,
+        opt={"json_body": True},  # 415 for any other Content-Type (api/security.py)
     )
     async def import_archive(
         self,
