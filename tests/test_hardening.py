@@ -348,3 +348,36 @@ async def test_every_route_with_a_json_body_refuses_another_content_type(
             assert response.status_code == 415, (method, path, response.text)
             checked.append(path)
     assert "/api/import/archive" in checked
+
+
+async def test_an_archive_of_tiny_elements_stops_at_the_first_one(alice: Client) -> None:
+    """Raw records cost ~56 bytes each however small, so ``[1,1,1,...]`` is refused by its first
+    element before any list of them is built (see ``ArchiveHeads``)."""
+    for element in (b"1", b"{}", b'{"id":"short"}'):
+        body = (
+            b'{"format":"waypoint-archive","version":1,"entries":['
+            + b",".join([element] * 1_000_000)
+            + b"]}"
+        )
+        response = await alice.post(
+            "/api/import/archive", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 400, element
+        assert response.json()["extra"][0]["key"].startswith("entries[0]")
+
+
+async def test_archive_errors_never_repeat_the_submitted_value(alice: Client) -> None:
+    canary = "SECRET-CANARY-9"
+    bad_records: list[dict[str, Any]] = [
+        {"id": new_id(), "day": "2026-06-01", "mood": canary},
+        {"id": new_id(), "day": canary, "mood": 5},
+        {"id": new_id(), "day": "2026-06-01", "mood": 5, "tags": [canary * 100]},
+    ]
+    for record in bad_records:
+        archive = {"format": "waypoint-archive", "version": 1, "entries": [record]}
+        response = await alice.post("/api/import/archive", json=archive)
+        assert response.status_code == 400, record
+        assert canary not in response.text
+    wrong = await alice.post("/api/import/archive", json={"format": canary, "version": 1})
+    assert wrong.status_code == 400
+    assert canary not in wrong.text
