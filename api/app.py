@@ -48,10 +48,10 @@ from api.security import (
 )
 from api.settings import Settings
 from api.state import AppState, Clock, utc_now
+from api.store.encrypt_existing import encrypt_existing
 from api.store.engine import open_database
 from api.store.guide_search import index_library
 from api.store.imports import keep_sweeping
-from api.store.records import encrypt_existing
 from api.store.secrets import server_secret
 
 

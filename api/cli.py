@@ -155,7 +155,7 @@ def migrate(settings: Settings) -> None:
         applied, version = run_migrations(url)
         print(f"Applied {', '.join(applied) or 'nothing'}; schema version {version}.")
         return
-    from api.store.records import encrypt_existing
+    from api.store.encrypt_existing import encrypt_existing
 
     async def run() -> tuple[list[str], int, int]:
         conn = sqlite3.connect(path, isolation_level=None)

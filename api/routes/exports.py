@@ -23,7 +23,7 @@ from api.domain.trends import Trends
 from api.routes.params import EndDay, StartDay
 from api.routes.trends import load_trends, period
 from api.state import AppState
-from api.store import records
+from api.store import records, trend_reads
 
 CSV_MEDIA_TYPE: Final = "text/csv"  # Litestar adds "; charset=utf-8" to text/* types
 FHIR_MEDIA_TYPE: Final = "application/fhir+json"
@@ -53,7 +53,9 @@ async def report_pdf(app_state: AppState, user: User, start: date, end: date) ->
     db = app_state.db
     trends = await load_trends(app_state, user, start, end)
     treatments, assessments, upcoming = await period_records(app_state, user, start, end)
-    flagged = await db.read(records.flagged_entry_days, user.id, start.isoformat(), end.isoformat())
+    flagged = await db.read(
+        trend_reads.flagged_entry_days, user.id, start.isoformat(), end.isoformat()
+    )
     return await asyncio.to_thread(
         render_report,
         patient=patient_name(user),

@@ -14,7 +14,7 @@ from api.domain.errors import InvalidField
 from api.domain.trends import Prompt, Trends, compute_trends, rules
 from api.routes.params import EndDay, StartDay
 from api.state import AppState, Clock
-from api.store import records
+from api.store import trend_reads
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 366 * 20
@@ -38,13 +38,13 @@ async def load_trends(app_state: AppState, user: User, start: date, end: date) -
     """The trends of start..end, from the cache when the user's data has not changed since."""
     db = app_state.db
     today = app_state.clock().astimezone(user.tz).date()
-    mark = await db.read(records.data_mark, user.id)
+    mark = await db.read(trend_reads.data_mark, user.id)
     key = (user.id, mark, user.timezone, user.baseline_date, user.clinic_phone, start, end, today)
     cached = app_state.trends_cache.get(key)
     if cached is not None:
         return cached
     mark, inputs = await db.read(
-        records.marked_trend_inputs, user.id, start, end, user.tz, user.baseline_date
+        trend_reads.marked_trend_inputs, user.id, start, end, user.tz, user.baseline_date
     )
     key = (user.id, mark, user.timezone, user.baseline_date, user.clinic_phone, start, end, today)
     result = compute_trends(
@@ -78,7 +78,7 @@ async def trends(
 async def checkin_prompts(app_state: AppState, user: User, day: date) -> list[Prompt]:
     """The mood prompts a check-in on ``day`` makes appear (the same rules as the trends)."""
     week, anchor, before = await app_state.db.read(
-        records.checkin_window, user.id, day, user.tz, user.baseline_date
+        trend_reads.checkin_window, user.id, day, user.tz, user.baseline_date
     )
     baseline = round(sum(before) / len(before), 2) if before else None
     return rules.checkin_prompts(

@@ -1,5 +1,6 @@
 """Versioned records: the one mechanism behind entries, treatments and assessments, and the only
-module that reads or writes the ``records`` table.
+module that writes the ``records`` table (``trend_reads.py`` reads numbers from it in bulk,
+``encrypt_existing.py`` is migration 0008's start-up step).
 
 - The client makes the id (a UUID), so a retried PUT can never create a duplicate.
 - ``PUT`` creates (201) or replaces (200). A body may name ``base_version``: if the server's copy
@@ -19,12 +20,9 @@ module that reads or writes the ``records`` table.
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, timedelta
-from typing import Any, Final, NamedTuple
+from datetime import date, datetime
+from typing import Any, Final
 from uuid import UUID
-from zoneinfo import ZoneInfo
-
-import msgspec
 
 from api.domain import crypto
 from api.domain.accounts import User
@@ -41,8 +39,6 @@ from api.domain.kinds import (
     StoredRecord,
     current_copy,
 )
-from api.domain.trends import AssessmentPoint, EntryPoint, TreatmentPoint, baseline_anchor
-from api.domain.trends.shapes import BASELINE_WINDOW_DAYS, HISTORY_DAYS, ROLLING_WINDOW_DAYS
 from api.store.db import Database, is_postgres
 from api.store.keys import Keyring, create_data_key
 
@@ -52,14 +48,6 @@ LIST_LIMIT_MAX = 5000
 ALL: Final = 2**62
 ROW_COLUMNS = "id, version, updated_at, flagged, deleted, data, seq, secret"
 Row = StoredRecord
-
-
-class TrendInputs(NamedTuple):
-    entries: list[EntryPoint]
-    treatments: list[TreatmentPoint]
-    assessments: list[AssessmentPoint]
-    flagged_entry_days: list[date]
-    first_checkin: date | None
 
 
 # --- SQL (run on the database thread) ------------------------------------------------------
@@ -313,154 +301,6 @@ def changes_after(
     return [(r[-1], _reveal(conn, keys, user_id, r[-1], r)) for r in found]
 
 
-def data_mark(conn: sqlite3.Connection, user_id: int) -> int:
-    """The user's latest change number: any write to their records moves it."""
-    row = conn.execute("SELECT MAX(seq) FROM records WHERE user_id = ?", (user_id,)).fetchone()
-    return int(row[0] or 0)
-
-
-def flagged_entry_days(conn: sqlite3.Connection, user_id: int, start: str, end: str) -> list[date]:
-    """The days in start..end with a check-in at the lowest mood."""
-    found = conn.execute(
-        "SELECT DISTINCT day FROM records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
-        "AND flagged = 1 AND day BETWEEN ? AND ? ORDER BY day",
-        (user_id, start, end),
-    ).fetchall()
-    return [date.fromisoformat(day) for (day,) in found]
-
-
-# --- what the trends read ------------------------------------------------------------------------
-
-
-class _Treatment(msgspec.Struct):
-    at: datetime
-    kind: str
-    status: str
-    dose_mg: float | None = None
-
-
-class _Assessment(msgspec.Struct):
-    instrument: str
-    taken_at: datetime
-    # Stored assessments omit default values: a total of 0 (and its band) may be absent.
-    total: int = 0
-    band: str = "minimal"
-
-
-_entries = msgspec.json.Decoder(list[EntryPoint])
-_treatment = msgspec.json.Decoder(_Treatment)
-_assessment = msgspec.json.Decoder(_Assessment)
-BASELINE_SPAN = timedelta(days=BASELINE_WINDOW_DAYS)
-
-
-def entries_between(
-    conn: sqlite3.Connection, user_id: int, first: date, last: date
-) -> list[EntryPoint]:
-    """The plain part of the check-ins of first..last, decoded in one call."""
-    (array,) = conn.execute(
-        json_array(
-            conn,
-            "SELECT day, data FROM records WHERE user_id = ? AND kind = 'entry' AND deleted = 0 "
-            "AND day BETWEEN ? AND ?",
-        ),
-        (user_id, first.isoformat(), last.isoformat()),
-    ).fetchone()
-    return _entries.decode(array)
-
-
-def trend_inputs(
-    conn: sqlite3.Connection,
-    user_id: int,
-    start: date,
-    end: date,
-    tz: ZoneInfo,
-    baseline: date | None,
-) -> TrendInputs:
-    """Everything the trends of start..end need, and no more: the treatments (a year past the end
-    for the next planned ones), the assessments, the entries of the period with the days its
-    first 7-day means need, the 14 days before the baseline anchor, and the flagged days."""
-    treatments = []
-    for record_id, data in conn.execute(
-        "SELECT id, data FROM records WHERE user_id = ? AND kind = 'treatment' AND deleted = 0 "
-        "AND day <= ? ORDER BY day",
-        (user_id, (end + timedelta(days=366)).isoformat()),
-    ):
-        t = _treatment.decode(data)
-        treatments.append(
-            TreatmentPoint(id=record_id, at=t.at, kind=t.kind, status=t.status, dose_mg=t.dose_mg)
-        )
-    assessments = []
-    for record_id, flagged, data in conn.execute(
-        "SELECT id, flagged, data FROM records WHERE user_id = ? AND kind = 'assessment' "
-        "AND deleted = 0 AND day <= ? ORDER BY day",
-        (user_id, end.isoformat()),
-    ):
-        a = _assessment.decode(data)
-        assessments.append(
-            AssessmentPoint(
-                id=record_id,
-                instrument=a.instrument,
-                taken_at=a.taken_at,
-                total=a.total,
-                band=a.band,
-                flagged=bool(flagged),
-            )
-        )
-    # The period with the days its first 7-day means need, and, when the baseline anchor lies
-    # before that, everything from 14 days before the anchor: "was an improvement ever reached
-    # since the baseline" needs the whole stretch.
-    first = start - timedelta(days=HISTORY_DAYS)
-    anchor, _ = baseline_anchor(treatments, tz=tz, baseline_date=baseline)
-    if anchor is not None and anchor <= end:
-        first = min(first, anchor - BASELINE_SPAN)
-    entries = entries_between(conn, user_id, first, end)
-    flagged_days = flagged_entry_days(conn, user_id, start.isoformat(), end.isoformat())
-    (first_checkin,) = conn.execute(
-        "SELECT MIN(day) FROM records WHERE user_id = ? AND kind = 'entry' AND deleted = 0",
-        (user_id,),
-    ).fetchone()
-    first_day = None if first_checkin is None else date.fromisoformat(first_checkin)
-    return TrendInputs(entries, treatments, assessments, flagged_days, first_day)
-
-
-def checkin_window(
-    conn: sqlite3.Connection, user_id: int, day: date, tz: ZoneInfo, baseline: date | None
-) -> tuple[list[float | None], date | None, list[float]]:
-    """The daily mean moods of the 7 days ending on ``day``, the baseline date, and the daily
-    means of the 14 days before it: what a check-in's mood prompts need, in two small reads."""
-    treatments = [
-        TreatmentPoint(id="", at=t.at, kind=t.kind, status=t.status)
-        for (data,) in conn.execute(
-            "SELECT data FROM records WHERE user_id = ? AND kind = 'treatment' AND deleted = 0 "
-            "AND day <= ?",
-            (user_id, day.isoformat()),
-        )
-        for t in (_treatment.decode(data),)
-    ]
-    anchor, _ = baseline_anchor(treatments, tz=tz, baseline_date=baseline)
-    first = day - timedelta(days=ROLLING_WINDOW_DAYS - 1)
-    ranges = [(first, day)]
-    if anchor is not None and anchor <= day:
-        ranges.append((anchor - BASELINE_SPAN, anchor - timedelta(days=1)))
-    moods: dict[date, list[int]] = {}
-    for low, high in ranges:
-        for entry in entries_between(conn, user_id, low, high):
-            moods.setdefault(entry.day, []).append(entry.mood)
-
-    def mean_of(each: date) -> float | None:
-        found = moods.get(each)
-        return None if not found else sum(found) / len(found)
-
-    week = [mean_of(first + timedelta(days=n)) for n in range(ROLLING_WINDOW_DAYS)]
-    before: list[float] = []
-    if anchor is not None and anchor <= day:
-        for n in range(BASELINE_WINDOW_DAYS):
-            value = mean_of(anchor - BASELINE_SPAN + timedelta(days=n))
-            if value is not None:
-                before.append(value)
-    return week, anchor, before
-
-
 def rows_after(
     conn: sqlite3.Connection, keys: Keyring, user_id: int, kind: str, start: str, limit: int
 ) -> list[Row]:
@@ -471,79 +311,6 @@ def rows_after(
         (user_id, kind, start, limit),
     ).fetchall()
     return [_reveal(conn, keys, user_id, kind, r) for r in found]
-
-
-def marked_trend_inputs(
-    conn: sqlite3.Connection,
-    user_id: int,
-    start: date,
-    end: date,
-    tz: ZoneInfo,
-    baseline: date | None,
-) -> tuple[int, TrendInputs]:
-    """The user's data version and the trend inputs, read in ONE snapshot, so a result is never
-    cached under a version it does not match, whichever process wrote in between."""
-    if is_postgres(conn):  # the engine already runs each read in one REPEATABLE READ snapshot
-        return data_mark(conn, user_id), trend_inputs(conn, user_id, start, end, tz, baseline)
-    conn.execute("BEGIN")
-    try:
-        return data_mark(conn, user_id), trend_inputs(conn, user_id, start, end, tz, baseline)
-    finally:
-        conn.execute("COMMIT")
-
-
-# --- the start-up step of migration 0008: text written before encryption ----------------------
-
-
-def _pending_users(conn: sqlite3.Connection) -> list[int]:
-    return [user_id for (user_id,) in conn.execute("SELECT user_id FROM encrypt_pending")]
-
-
-def _ensure_key(conn: sqlite3.Connection, keys: Keyring, user_id: int, now: str) -> None:
-    if keys.of(conn, user_id) is None:
-        create_data_key(conn, keys, user_id, now)
-
-
-def _encrypt_user(conn: sqlite3.Connection, keys: Keyring, user_id: int) -> int:
-    """Move one account's private fields from ``data`` into ``secret``; the record's content,
-    version and seq stay as they are (nothing changed for its owner or their phones)."""
-    aead = keys.of(conn, user_id)
-    assert aead is not None, "the key is made (and committed) first"
-    found = conn.execute(
-        "SELECT kind, id, data FROM records WHERE user_id = ? AND deleted = 0 "
-        "AND secret IS NULL AND data IS NOT NULL",
-        (user_id,),
-    ).fetchall()
-    moved = 0
-    for kind, record_id, data in found:
-        fields = msgspec.json.decode(data)
-        names = KINDS[kind].private_fields if kind in KINDS else ()
-        private = {name: fields.pop(name) for name in names if name in fields}
-        if not private:
-            continue
-        secret = crypto.seal(
-            aead, crypto.record_aad(user_id, kind, record_id), msgspec.json.encode(private)
-        )
-        conn.execute(
-            "UPDATE records SET data = ?, secret = ? WHERE user_id = ? AND kind = ? AND id = ?",
-            (msgspec.json.encode(fields), secret, user_id, kind, record_id),
-        )
-        moved += 1
-    conn.execute("DELETE FROM encrypt_pending WHERE user_id = ?", (user_id,))
-    return moved
-
-
-async def encrypt_existing(db: Database, now: datetime) -> int:
-    """Encrypt the text of records stored before migration 0008, one account per transaction
-    (so a restart resumes where it stopped); then empty the WAL of the plaintext pages."""
-    moved = 0
-    pending = await db.read(_pending_users)
-    for user_id in pending:
-        await db.write(_ensure_key, db.keyring, user_id, now.isoformat())
-        moved += await db.write(_encrypt_user, db.keyring, user_id)
-    if pending:
-        await db.checkpoint()
-    return moved
 
 
 # --- the operations the routes call --------------------------------------------------------------
