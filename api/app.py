@@ -17,10 +17,9 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from api.domain.crisis import Crisis, load_crisis
-from api.domain.errors import DomainError
 from api.domain.guides.crisis_lines import fill_crisis_lines
 from api.domain.guides.format import load_guides
-from api.errors import EXCEPTION_HANDLERS
+from api.errors import EXCEPTION_HANDLERS, log_exception
 from api.push import Pusher, Scheduler, load_vapid, vapid_path
 from api.routes import (
     accounts,
@@ -161,21 +160,9 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             log_exceptions="always",
-            # Errors a person can act on are logged as one line, without a traceback.
-            disable_stack_trace={
-                400,
-                401,
-                403,
-                404,
-                405,
-                409,
-                413,
-                415,
-                422,
-                429,
-                DomainError,
-                RecursionError,
-            },
+            # An error a person can act on (4xx) is one INFO line with no traceback and no
+            # submitted value; a 500 is logged at ERROR with its traceback (api/errors.py).
+            exception_logging_handler=log_exception,
         ),
         debug=False,
     )

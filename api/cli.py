@@ -231,12 +231,36 @@ def copy(source: str, target: str) -> int:
     return 0
 
 
+ROTATED_ON_POSTGRES = (
+    "Every app server that reads this key file follows the new key by itself. Copy it now to "
+    "every other app server (mode 0600, replacing theirs): until then they cannot open keys "
+    "they have not used since they started, nor make new ones."
+)
+
+
 def rotate_key(settings: Settings) -> None:
-    count = keys.rotate(settings.db_path, settings.key_path)
+    from api.store.rotation import RotationRefused, rotate
+
+    url, key_file = engine.url_of(settings), engine.key_file_of(settings)
+    on_postgres = _sqlite_path(url) is None
+
+    async def run() -> int:
+        db = await engine.open_without_keyring(url)
+        try:
+            return await rotate(db, key_file)
+        finally:
+            await db.close()
+
+    try:
+        count = asyncio.run(run())
+    except RotationRefused as exc:
+        raise SystemExit(str(exc)) from None
     print(
-        f"Re-wrapped {count} data keys under a new server key in {settings.key_path}. "
+        f"Re-wrapped {count} data keys under a new server key in {key_file}. "
         "Back up the new key file now; the old one no longer opens anything."
     )
+    if on_postgres:
+        print(ROTATED_ON_POSTGRES)
 
 
 def demo(settings: Settings) -> None:
@@ -304,7 +328,7 @@ def parser() -> argparse.ArgumentParser:
     copy_cmd.add_argument("--to", dest="target", required=True, help="postgresql://...")
     with_db(
         commands.add_parser(
-            "rotate-key", help="re-wrap every data key under a new server key (server stopped)"
+            "rotate-key", help="re-wrap every data key under a new server key (servers may run)"
         )
     )
     guides_cmd = commands.add_parser("guides", help="guide content")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import psycopg
 from axe_playwright_python.sync_playwright import Axe
 from litestar import Litestar
@@ -48,7 +49,7 @@ def new_id() -> str:
 
 
 async def register(
-    client: AsyncTestClient[Litestar], username: str = "alice", **extra: Any
+    client: httpx.AsyncClient, username: str = "alice", **extra: Any
 ) -> dict[str, Any]:
     response = await client.post(
         "/api/account", json={"username": username, "password": PASSWORD, **extra}
@@ -387,7 +388,7 @@ def holding(db_path: Path, needle: bytes) -> list[str]:
     return [name for name, data in raw_files(db_path).items() if needle in data]
 
 
-async def write_journal(client: AsyncTestClient[Litestar], who: str) -> dict[str, str]:
+async def write_journal(client: httpx.AsyncClient, who: str) -> dict[str, str]:
     """One record of each kind, every private field carrying ``CANARY`` and the writer's name."""
     mark = f"{CANARY}-{who}"
     ids = {"entries": new_id(), "treatments": new_id(), "assessments": new_id()}

@@ -1,5 +1,6 @@
 """Journal text encrypted at rest (issue 11, point 13): what reaches the disk, what a backup
-holds after an account is deleted, key rotation, and databases from before encryption.
+holds after an account is deleted, and databases from before encryption (key rotation, on both
+engines: ``tests/test_rotation.py``).
 
 Every check reads the raw bytes of the files (the database, its -wal and -shm, the key store),
 the way someone holding a copy of them would.
@@ -183,49 +184,6 @@ async def test_a_deleted_accounts_text_is_unreadable_in_an_earlier_backup(tmp_pa
         alice_entry = await client.get(f"/api/entries/{alice_ids['entries']}")
         assert alice_entry.status_code == 500
         assert CANARY not in alice_entry.text
-
-
-async def test_rotate_key_rewraps_every_data_key(tmp_path: Path) -> None:
-    settings = Settings(db_path=tmp_path / "waypoint.sqlite3")
-    async with AsyncTestClient(app=create_app(settings)) as client:
-        await register(client, "ana")
-        ids = await write_journal(client, "ana")
-    old_key = keys.read_key_file(settings.key_path)
-    assert cli.main(["rotate-key", "--db", str(settings.db_path)]) == 0
-    new_key = keys.read_key_file(settings.key_path)
-    assert new_key != old_key
-    assert not keys.old_key_path(settings.key_path).exists()
-    assert settings.key_path.stat().st_mode & 0o777 == 0o600
-    store = sqlite3.connect(keys.key_store_path(settings.db_path))
-    try:
-        ((key_id, wrapped),) = store.execute("SELECT key_id, wrapped FROM data_keys").fetchall()
-    finally:
-        store.close()
-    with pytest.raises(crypto.CannotDecrypt):
-        crypto.unwrap(crypto.cipher(old_key), key_id, wrapped)
-    crypto.unwrap(crypto.cipher(new_key), key_id, wrapped)
-    async with AsyncTestClient(app=create_app(settings)) as client:
-        await log_in(client, "ana")
-        entry = await client.get(f"/api/entries/{ids['entries']}")
-        assert entry.json()["note"] == f"{CANARY}-ana"
-
-
-async def test_an_interrupted_rotation_is_finished_by_running_it_again(tmp_path: Path) -> None:
-    settings = Settings(db_path=tmp_path / "waypoint.sqlite3")
-    async with AsyncTestClient(app=create_app(settings)) as client:
-        await register(client, "ana")
-        ids = await write_journal(client, "ana")
-    # A crash after the new key file was in place, before the re-wrapping committed.
-    shutil.copyfile(settings.key_path, keys.old_key_path(settings.key_path))
-    settings.key_path.unlink()
-    keys.write_key_file(settings.key_path, crypto.new_key())
-    with pytest.raises(SystemExit, match="rotate-key"):
-        keys.load_server_key(settings.key_path, settings.db_path)
-    assert cli.main(["rotate-key", "--db", str(settings.db_path)]) == 0
-    async with AsyncTestClient(app=create_app(settings)) as client:
-        await log_in(client, "ana")
-        entry = await client.get(f"/api/entries/{ids['entries']}")
-        assert entry.json()["note"] == f"{CANARY}-ana"
 
 
 async def test_a_missing_key_file_stops_start_up_instead_of_making_a_new_one(

@@ -155,12 +155,18 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path, key_file: Path | None = None) -> Database:
+        keyring = keys.server_keyring(key_file or keys.default_key_file(path), path)
+        db = await cls.open_without_keyring(path)
+        db.keyring = keyring
+        return db
+
+    @classmethod
+    async def open_without_keyring(cls, path: Path) -> Database:
+        """The database with no server key loaded: for ``waypoint rotate-key``, which handles
+        the key files itself (``rotation.py``)."""
         db = cls(path)
         # Every file made owner-only before SQLite creates it (its -wal and -shm follow).
         keys.make_private(path)
-        db.keyring = keys.Keyring(
-            keys.load_server_key(key_file or keys.default_key_file(path), path)
-        )
         keys.make_private(keys.key_store_path(path))
         db._writer = Connection(path, read_only=False)
         await db._writer.open()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from api.domain import crypto
 from api.settings import Settings
 from api.store import keys
 from api.store.db import Database
@@ -47,21 +48,49 @@ def is_postgres_url(url: str) -> bool:
 async def open_url(url: str, key_file: Path, pool_size: int = 10) -> Database:
     path = sqlite_path(url)
     if path is not None:
-        return await Database.open(path, key_file)
+        db = await Database.open(path, key_file)
+    else:
+        db = await open_without_keyring(url, pool_size)
+    try:
+        if path is None:
+            # On PostgreSQL the wrapped data keys are in the database's "keystore" schema: a
+            # missing key file with keys there must stop the start, never make a new key that
+            # opens nothing.
+            key_file_exists = key_file.exists()  # noqa: ASYNC240 - one stat at start-up
+            if not key_file_exists and await db.read(keys.any_data_keys):
+                raise SystemExit(
+                    f"The key file {key_file} is missing but the database holds data keys: "
+                    "restore the key file from its backup (README, 'Storage')."
+                )
+            db.keyring = keys.server_keyring(key_file, Path("/nonexistent/waypoint"))
+        await _check_key_file(db, key_file)
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+async def _check_key_file(db: Database, key_file: Path) -> None:
+    """Refuse to start on a key file that does not open the stored data keys, e.g. an app
+    server still holding the old file after ``waypoint rotate-key`` ran on another one."""
+    try:
+        await db.read(db.keyring.current)
+    except crypto.CannotDecrypt:
+        raise SystemExit(
+            f"The key file {key_file} does not open the data keys in the database. After "
+            "`waypoint rotate-key`, every app server needs the new key file: copy it here "
+            "(README, 'Storage')."
+        ) from None
+
+
+async def open_without_keyring(url: str, pool_size: int = 1) -> Database:
+    """The database with no server key loaded (``waypoint rotate-key`` handles the key files)."""
+    path = sqlite_path(url)
+    if path is not None:
+        return await Database.open_without_keyring(path)
     from api.store.pg import PgDatabase
 
-    db = await PgDatabase.open_url(url, pool_size)
-    # On PostgreSQL the wrapped data keys are in the database's "keystore" schema: a missing
-    # key file with keys there must stop the start, never make a new key that opens nothing.
-    key_file_exists = key_file.exists()  # noqa: ASYNC240 - one stat at start-up
-    if not key_file_exists and await db.read(keys.any_data_keys):
-        await db.close()
-        raise SystemExit(
-            f"The key file {key_file} is missing but the database holds data keys: restore the "
-            "key file from its backup (README, 'Storage')."
-        )
-    db.keyring = keys.Keyring(keys.load_server_key(key_file, Path("/nonexistent/waypoint")))
-    return db
+    return await PgDatabase.open_url(url, pool_size)
 
 
 def key_file_of(settings: Settings) -> Path:

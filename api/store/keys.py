@@ -10,6 +10,8 @@ store, and the private files themselves (``0600`` whatever the umask).
   unreadable in every earlier database backup, even with the key file.
 - A user's key id (``users.key_id``, random) names the row, so an account id that SQLite hands
   out again after a deletion never finds the old key.
+- On PostgreSQL the same table is ``keystore.data_keys``, a schema of the database itself; the
+  SQL here runs unchanged on both. ``rotation.py`` re-wraps every row under a new server key.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ def key_store_path(db_path: Path) -> Path:
 
 def default_key_file(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".key")
+
+
+def old_key_path(key_file: Path) -> Path:
+    """Where ``waypoint rotate-key`` keeps the retired key until the re-wrapping has committed;
+    while it exists, a server refuses to start (``rotation.py``)."""
+    return key_file.with_name(key_file.name + ".old")
 
 
 def create_private(path: Path) -> None:
@@ -73,12 +81,21 @@ def write_key_file(path: Path, key: bytes) -> None:
         os.close(descriptor)
 
 
+def parse_key(text: str) -> bytes | None:
+    """The key a key file's text holds (64 hex digits), or None if it holds none."""
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        return None
+    return key if len(key) == crypto.KEY_BYTES else None
+
+
 def read_key_file(path: Path) -> bytes:
     try:
-        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except (UnicodeDecodeError, ValueError):
-        raise SystemExit(f"The key file {path} is damaged: it must hold 64 hex digits.") from None
-    if len(key) != crypto.KEY_BYTES:
+        key = parse_key(path.read_text(encoding="ascii"))
+    except UnicodeDecodeError:
+        key = None
+    if key is None:
         raise SystemExit(f"The key file {path} is damaged: it must hold 64 hex digits.")
     return key
 
@@ -87,8 +104,9 @@ def load_server_key(key_file: Path, db_path: Path) -> bytes:
     """The server key; a new one at the first start (no database yet, or one with no keys)."""
     if old_key_path(key_file).exists():
         raise SystemExit(
-            f"{old_key_path(key_file)} exists: a key rotation was interrupted. Run "
-            "`waypoint rotate-key` again to finish it before starting the server."
+            f"{old_key_path(key_file)} exists: a key rotation is under way or was interrupted. "
+            "Once no `waypoint rotate-key` is running, run it again to finish it, then start "
+            "the server."
         )
     if key_file.exists():
         if key_file.stat().st_mode & 0o777 != PRIVATE_MODE:
@@ -157,10 +175,19 @@ class Keyring:
 
     Shared by the database threads: a lookup is a dict read, and two threads unwrapping the same
     key at once would only do the work twice.
+
+    ``waypoint rotate-key`` may replace the key file under a running server (``rotation.py``).
+    The data keys themselves never change, so those already unwrapped stay valid; a wrapped key
+    that no longer opens under the server key in memory is tried once more under the key the
+    key file holds now, which then replaces it. A server whose key file was not updated (another
+    machine) cannot open those keys, and refuses to make new ones (``current``) rather than wrap
+    them under a retired key that will open nothing once it is gone.
     """
 
-    def __init__(self, server_key: bytes) -> None:
+    def __init__(self, server_key: bytes, key_file: Path | None = None) -> None:
         self.server = crypto.cipher(server_key)
+        self._server_key = server_key
+        self._key_file = key_file
         self._keys: dict[int, AESGCM] = {}
         self._lock = threading.Lock()
 
@@ -176,14 +203,71 @@ class Keyring:
         ).fetchone()
         if row is None:
             return None
-        aead = crypto.cipher(crypto.unwrap(self.server, row[0], row[1]))
+        aead = crypto.cipher(self.unwrap(row[0], row[1]))
         with self._lock:
             self._keys[user_id] = aead
         return aead
 
+    def unwrap(self, key_id: bytes, wrapped: bytes) -> bytes:
+        """A data key, opened with the server key, or with the key file's newer one (which is
+        then kept) after a rotation; ``CannotDecrypt`` if neither opens it."""
+        return self._open(key_id, wrapped)[0]
+
+    def current(self, conn: sqlite3.Connection, besides: bytes = b"") -> AESGCM:
+        """The server key the stored data keys (other than ``besides``) are wrapped under: the
+        one in memory, or the key file's newer one; ``CannotDecrypt`` if neither opens them."""
+        row = sample_key(conn, besides)
+        if row is None:
+            return self.server
+        try:
+            return self._open(*row)[1]
+        except crypto.CannotDecrypt:
+            raise crypto.CannotDecrypt(
+                "the key file does not open the stored data keys: was the key rotated on "
+                "another app server? Copy its key file here."
+            ) from None
+
+    def _open(self, key_id: bytes, wrapped: bytes) -> tuple[bytes, AESGCM]:
+        server = self.server
+        try:
+            return crypto.unwrap(server, key_id, wrapped), server
+        except crypto.CannotDecrypt:
+            newer = self._newer_key()
+            if newer is None:
+                raise
+        server = crypto.cipher(newer)
+        data_key = crypto.unwrap(server, key_id, wrapped)  # raises if it does not open either
+        with self._lock:
+            self.server, self._server_key = server, newer
+        return data_key, server
+
+    def _newer_key(self) -> bytes | None:
+        """The key the key file holds now, if it is readable and not the one in use."""
+        if self._key_file is None:
+            return None
+        try:
+            key = parse_key(self._key_file.read_text(encoding="ascii"))
+        except (OSError, UnicodeDecodeError):
+            return None
+        return key if key is not None and key != self._server_key else None
+
     def forget(self, user_id: int) -> None:
         with self._lock:
             self._keys.pop(user_id, None)
+
+
+def server_keyring(key_file: Path, db_path: Path) -> Keyring:
+    """The keyring of a server: its key from ``key_file`` (see ``load_server_key``), re-read from
+    there after a rotation."""
+    return Keyring(load_server_key(key_file, db_path), key_file)
+
+
+def sample_key(conn: sqlite3.Connection, besides: bytes = b"") -> tuple[bytes, bytes] | None:
+    """One stored (key id, wrapped key): every one is wrapped under the same server key."""
+    row = conn.execute(
+        "SELECT key_id, wrapped FROM keystore.data_keys WHERE key_id <> ? LIMIT 1", (besides,)
+    ).fetchone()
+    return (bytes(row[0]), bytes(row[1])) if row is not None else None
 
 
 def any_data_keys(conn: sqlite3.Connection) -> bool:
@@ -192,13 +276,26 @@ def any_data_keys(conn: sqlite3.Connection) -> bool:
 
 
 def create_data_key(conn: sqlite3.Connection, keyring: Keyring, user_id: int, now: str) -> None:
-    """Give an account a new data key (its old key id, if any, is replaced)."""
-    key_id = os.urandom(KEY_ID_BYTES)
-    wrapped = crypto.wrap(keyring.server, key_id, crypto.new_key())
+    """Give an account a new data key (its old key id, if any, is replaced).
+
+    The key is wrapped under the server key that the other stored keys are wrapped under, read
+    after the INSERT: on PostgreSQL the INSERT waits for a rotation in progress (which holds the
+    table locked) to commit, so a rotation either re-wraps this key too or has already moved
+    the others to the key file's new key, which ``current`` then picks up (or refuses if this
+    server's key file is out of date: the transaction rolls back and nothing is lost).
+    """
+    key_id, data_key = os.urandom(KEY_ID_BYTES), crypto.new_key()
+    server = keyring.server
     conn.execute(
         "INSERT INTO keystore.data_keys (key_id, wrapped, created_at) VALUES (?, ?, ?)",
-        (key_id, wrapped, now),
+        (key_id, crypto.wrap(server, key_id, data_key), now),
     )
+    current = keyring.current(conn, besides=key_id)
+    if current is not server:
+        conn.execute(
+            "UPDATE keystore.data_keys SET wrapped = ? WHERE key_id = ?",
+            (crypto.wrap(current, key_id, data_key), key_id),
+        )
     conn.execute("UPDATE users SET key_id = ? WHERE id = ?", (key_id, user_id))
     keyring.forget(user_id)
 
@@ -210,88 +307,3 @@ def destroy_data_key(conn: sqlite3.Connection, keyring: Keyring, user_id: int) -
         (user_id,),
     )
     keyring.forget(user_id)
-
-
-def rewrap_all(conn: sqlite3.Connection, old: AESGCM, new: AESGCM) -> int:
-    """Re-wrap every data key under a new server key (the data keys themselves stay). Runs on a
-    connection to the key store file itself."""
-    rows = conn.execute("SELECT key_id, wrapped FROM data_keys").fetchall()
-    for key_id, wrapped in rows:
-        data_key = crypto.unwrap(old, key_id, wrapped)
-        conn.execute(
-            "UPDATE data_keys SET wrapped = ? WHERE key_id = ?",
-            (crypto.wrap(new, key_id, data_key), key_id),
-        )
-    return len(rows)
-
-
-# --- rotation (``waypoint rotate-key``, with the server stopped) --------------------------------
-
-
-def old_key_path(key_file: Path) -> Path:
-    return key_file.with_name(key_file.name + ".old")
-
-
-def _opens_with(conn: sqlite3.Connection, server_key: bytes) -> bool:
-    """True if the key store's data keys are wrapped under this server key (or there are none)."""
-    row = conn.execute("SELECT key_id, wrapped FROM data_keys LIMIT 1").fetchone()
-    if row is None:
-        return True
-    try:
-        crypto.unwrap(crypto.cipher(server_key), row[0], row[1])
-    except crypto.CannotDecrypt:
-        return False
-    return True
-
-
-def _settle(conn: sqlite3.Connection, key_file: Path) -> None:
-    """Finish what an interrupted rotation left: keep whichever key the store is wrapped under."""
-    old = old_key_path(key_file)
-    if not old.exists():
-        return
-    if key_file.exists() and _opens_with(conn, read_key_file(key_file)):
-        old.unlink()  # the rotation had committed
-    elif _opens_with(conn, read_key_file(old)):
-        os.replace(old, key_file)  # it had not: the old key is still the one
-    else:
-        raise SystemExit(f"Neither {key_file} nor {old} opens the key store.")
-
-
-def rotate(db_path: Path, key_file: Path) -> int:
-    """Re-wrap every data key under a new server key; returns how many.
-
-    Order, so that a crash at any point loses nothing: the current key is copied to
-    ``<key_file>.old``; the new key replaces ``<key_file>`` (written to a temporary file, then
-    renamed); the re-wrapping commits in one transaction; only then is ``.old`` removed. A run
-    after an interruption first keeps whichever key the store is wrapped under.
-    """
-    if not key_file.exists() and not old_key_path(key_file).exists():
-        raise SystemExit(f"No key file at {key_file}: nothing to rotate.")
-    make_private(key_store_path(db_path))
-    conn = sqlite3.connect(key_store_path(db_path), isolation_level=None)
-    try:
-        conn.execute("PRAGMA busy_timeout = 5000")
-        conn.execute("PRAGMA secure_delete = ON")
-        conn.execute(KEY_STORE_SCHEMA.replace("keystore.", ""))
-        _settle(conn, key_file)
-        current = read_key_file(key_file)
-        old = old_key_path(key_file)
-        write_key_file(old, current)
-        new = crypto.new_key()
-        pending = key_file.with_name(key_file.name + ".new")
-        pending.unlink(missing_ok=True)
-        write_key_file(pending, new)
-        os.replace(pending, key_file)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            count = rewrap_all(conn, crypto.cipher(current), crypto.cipher(new))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            os.replace(old, key_file)
-            raise
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        old.unlink()
-        return count
-    finally:
-        conn.close()
