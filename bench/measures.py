@@ -54,6 +54,7 @@ class Figures:
     statuses: dict[str, int]
     client_cpu: float
     server_cpu: float
+    database_cpu: float  # PostgreSQL's processes (0 on SQLite: the engine is in the server)
     other_cpu: float
     rss_kb: list[int]
     idle: int
@@ -79,6 +80,7 @@ class Figures:
             statuses=statuses,
             client_cpu=max(r["client_cpu"] for r in rounds),
             server_cpu=med(r.get("server_cpu", 0.0) for r in rounds),
+            database_cpu=med(r.get("database_cpu", 0.0) for r in rounds),
             other_cpu=med(r["other_cpu"] for r in rounds),
             rss_kb=[r.get("server_rss_kb", 0) for r in rounds],
             idle=max(r["idle_connections"] for r in rounds),
@@ -89,6 +91,8 @@ class Figures:
     @property
     def cpu(self) -> str:
         text = f"client {self.client_cpu:.0%}, server {self.server_cpu:.0%}"
+        if self.database_cpu:
+            text += f", PostgreSQL {self.database_cpu:.0%}"
         if self.other_cpu >= 0.15:
             text += f", other jobs {self.other_cpu:.1f} cores"
         return text
