@@ -11,8 +11,9 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 STALL_SECONDS = 2.0  # a request slower than this counts as a stall in the 1 000-client run
 
@@ -105,6 +106,13 @@ class Bare:
     rps: float  # 32 connections, the median of every round before and after the other loads
     ms: float  # one connection, p50: the time of a call that does nothing
 
+    @classmethod
+    def of(cls, got: dict[str, Figures]) -> Bare:
+        """From a run of the loads: throughput is the median of every round of ``bare@32``
+        and ``bare@32 after``; time per call is ``bare@1``'s, when the run had it."""
+        rounds = [r["rps"] for k in ("bare@32", "bare@32 after") for r in got[k].rounds]
+        return cls(statistics.median(rounds), got["bare@1"].p50 if "bare@1" in got else 0.0)
+
     def share(self, rps: float) -> float:
         return rps / self.rps if self.rps else 0.0
 
@@ -123,6 +131,14 @@ class Days:
     today: date
     decade_today: date
 
+    @classmethod
+    def now(cls) -> Days:
+        now = datetime.now(UTC)
+        return cls(
+            now.astimezone(ZoneInfo("America/New_York")).date(),
+            now.astimezone(ZoneInfo("Europe/Berlin")).date(),
+        )
+
     def span(self, days: int, end: date | None = None) -> str:
         last = end or self.today
         return f"from={(last - timedelta(days=days - 1)).isoformat()}&to={last.isoformat()}"
@@ -134,9 +150,17 @@ Requests = Callable[[Days], list[dict[str, Any]]]
 @dataclass(frozen=True)
 class Load:
     requests: Requests
-    account: str | None = "patient"  # whose session cookie (None: no cookie)
+    # Whose session cookie: one account, or one per connection in turn (None: no cookie).
+    account: str | tuple[str, ...] | None = "patient"
     connections: int = 32
     encoding: str = ""  # Accept-Encoding
+
+    def cookies(self, secrets: dict[str, str]) -> list[str]:
+        """The session secrets the load client sends (connection i sends the i-th, in turn)."""
+        if self.account is None:
+            return []
+        names = (self.account,) if isinstance(self.account, str) else self.account
+        return [secrets[name] for name in names]
 
 
 def one(path: Callable[[Days], str]) -> Requests:

@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -24,7 +23,6 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bench import sections, seed
 from bench.measures import (
@@ -34,7 +32,9 @@ from bench.measures import (
     Bare,
     Days,
     Figures,
+    Load,
     Row,
+    Target,
 )
 from bench.servers import CLIENT_CORE, PYTHON, copy_db, pinned, pinned_server
 from tests.server import ServerProcess
@@ -145,32 +145,46 @@ class Bench:
         self.log(f"seeded {path.name} in {time.perf_counter() - started:.1f} s ({counts})")
         return path, {s["username"]: s["secret"] for s in result["sessions"]}
 
+    def run_loads(
+        self,
+        server: ServerProcess,
+        loads: dict[str, Load],
+        cookies: dict[str, str],
+        days: Days,
+        prefix: str = "",
+        **plan: Any,
+    ) -> dict[str, Figures]:
+        """Every load of a table on one server, in order (``prefix`` names them in the JSON)."""
+        return {
+            label: self.measure(
+                server,
+                prefix + label,
+                load.requests(days),
+                load.cookies(cookies),
+                connections=load.connections,
+                accept_encoding=load.encoding,
+                **plan,
+            )
+            for label, load in loads.items()
+        }
+
+    def add_targets(self, targets: list[Target], got: dict[str, Figures], prefix: str = "") -> Bare:
+        """One line per row of a table of targets, judged against the bare figures of the same
+        run, which it returns."""
+        bare = Bare.of(got)
+        for target in targets:
+            figures = got[target.load]
+            figure, ratio, met = target.judge(figures, bare)
+            self.add(Row(prefix + target.name, figure, target.target, ratio, met, figures.cpu))
+        return bare
+
     def main(self, seed_path: Path, cookies: dict[str, str]) -> None:
         """Every load of ``LOADS`` on one server, then one line per row of ``TARGETS``."""
-        now = datetime.now(UTC)
-        days = Days(
-            now.astimezone(ZoneInfo("America/New_York")).date(),
-            now.astimezone(ZoneInfo("Europe/Berlin")).date(),
-        )
+        days = Days.now()
         with self.running(seed_path, "main.sqlite3") as server:
             self.log(f"waypoint serve pid {server.pid} on {server.url}")
-            got: dict[str, Figures] = {}
-            for label, load in LOADS.items():
-                got[label] = self.measure(
-                    server,
-                    label,
-                    load.requests(days),
-                    [cookies[load.account]] if load.account else [],
-                    connections=load.connections,
-                    accept_encoding=load.encoding,
-                )
-            # Bare's figure is the median of every round before and after the other loads.
-            bare_rounds = [r["rps"] for k in ("bare@32", "bare@32 after") for r in got[k].rounds]
-            self.bare = Bare(statistics.median(bare_rounds), got["bare@1"].p50)
-            for target in TARGETS:
-                figures = got[target.load]
-                figure, ratio, met = target.judge(figures, self.bare)
-                self.add(Row(target.name, figure, target.target, ratio, met, figures.cpu))
+            got = self.run_loads(server, LOADS, cookies, days)
+            self.bare = self.add_targets(TARGETS, got)
             if "soak" in self.o.sections:
                 sections.soak(self, server, cookies, days)
             if "web" in self.o.sections:
