@@ -4,6 +4,8 @@
 connections); ``TARGETS`` is the report: one row per line with its name, DESIGN.md's target, the
 load it reads and the function that turns that load's figures into the line. Two lines may read
 one load (entry PUT throughput and its p99). To measure something new, add a row.
+``POSTGRES_LOADS`` and ``POSTGRES_TARGETS`` are the same kind of table for the PostgreSQL
+section, which runs it on three servers.
 """
 
 from __future__ import annotations
@@ -145,6 +147,8 @@ class Days:
 
 
 Requests = Callable[[Days], list[dict[str, Any]]]
+# 32 seeded accounts with no history: one per connection, as many people checking in at once.
+WRITERS = tuple(f"writer{n:02d}" for n in range(32))
 
 
 @dataclass(frozen=True)
@@ -297,4 +301,38 @@ TARGETS = [
         time_per_call(15),
     ),
     Target("clinician PDF for a year", "< 150 ms", "pdf year@1", time_per_call(150)),
+]
+
+
+# The PostgreSQL section (bench/postgres.py, ``--only postgres``) runs these loads on each of
+# its three servers — SQLite with one process, PostgreSQL with one and with two worker
+# processes — and writes these rows for each, named after the server. Each row's figure carries
+# its p50 and p99.
+POSTGRES_LOADS: dict[str, Load] = {
+    "bare@32": LOADS["bare@32"],
+    "entry put@32": LOADS["entry put@32"],
+    # On PostgreSQL one account's writes are serialised on its row lock (the change counter):
+    # many people checking in at once is the load several processes are for.
+    "entry put@32 accounts": Load(new_checkins, account=WRITERS),
+    "entries month": LOADS["entries month"],
+    "trends year": LOADS["trends year"],
+    "bare@32 after": LOADS["bare@32 after"],
+}
+REPORTED = "— (reported)"
+POSTGRES_TARGETS = [
+    Target("bare `GET /healthz`, 32 connections", "reference", "bare@32", bare_throughput),
+    Target(
+        "entry `PUT`, one account, 32 connections",
+        REPORTED,
+        "entry put@32",
+        throughput(None, status="201"),
+    ),
+    Target(
+        "entry `PUT`, 32 accounts (one per connection)",
+        REPORTED,
+        "entry put@32 accounts",
+        throughput(None, status="201"),
+    ),
+    Target("`GET /api/entries` a month (30 days)", REPORTED, "entries month", throughput(None)),
+    Target(f"{TRENDS} a year", REPORTED, "trends year", throughput(None)),
 ]

@@ -3,8 +3,9 @@
 The server runs as a real process on core 0, the load client on core 1 (``taskset``); every
 figure is printed with its ratio to a bare endpoint (``GET /healthz``) measured on the same
 server in the same run. What is measured is the table in ``bench/measures.py`` plus the sections
-below (1 000 clients, the web app's first load, crash rounds, the 10 000-user file). See
-bench/README.md for the flags and what each line measures.
+of ``bench/sections.py`` (1 000 clients, the web app's first load, crash rounds, the 10 000-user
+file, PostgreSQL with one and two worker processes). See bench/README.md for the flags and what
+each line measures.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from bench import sections, seed
+from bench import postgres, sections, seed
 from bench.measures import (
     LOADS,
     STALL_SECONDS,
     TARGETS,
+    WRITERS,
     Bare,
     Days,
     Figures,
@@ -41,7 +43,8 @@ from tests.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
-SECTIONS = ("main", "soak", "web", "crash", "scale")  # soak and web run inside main
+# soak and web run inside main
+SECTIONS = ("main", "soak", "web", "crash", "scale", "postgres")
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Bench:
     def __init__(self, options: Options) -> None:
         self.o = options
         self.rows: list[Row] = []
+        self.tables: list[str] = []  # Markdown tables a section adds after the rows (summaries)
         self.data: dict[str, Any] = {"options": {k: str(v) for k, v in vars(options).items()}}
         self.notes: list[str] = []
         self.work = RESULTS / "work"
@@ -140,9 +144,14 @@ class Bench:
     def seed(self) -> tuple[Path, dict[str, str]]:
         path = self.work / "seed.sqlite3"
         started = time.perf_counter()
-        result = seed.seed_bench(path)
-        counts = ", ".join(f"{s['username']} {s['records']} records" for s in result["sessions"])
-        self.log(f"seeded {path.name} in {time.perf_counter() - started:.1f} s ({counts})")
+        result = seed.seed_bench(path, writers=WRITERS)
+        counts = ", ".join(
+            f"{s['username']} {s['records']} records" for s in result["sessions"] if s["records"]
+        )
+        self.log(
+            f"seeded {path.name} in {time.perf_counter() - started:.1f} s ({counts}; "
+            f"{len(WRITERS)} accounts with no history)"
+        )
         return path, {s["username"]: s["secret"] for s in result["sessions"]}
 
     def run_loads(
@@ -237,6 +246,8 @@ class Bench:
             "|---|---|---|---|---|---|",
         ]
         lines += ["| " + " | ".join(row.cells()) + " |" for row in self.rows]
+        for table in self.tables:
+            lines += ["", table]
         if self.notes:
             lines += ["", "## Notes", ""] + [f"- {note}" for note in self.notes]
         return "\n".join(lines) + "\n"
@@ -249,6 +260,7 @@ class Bench:
             "main": self.main,
             "crash": lambda path, cookies: sections.crash(self, path, cookies),
             "scale": lambda path, cookies: sections.scale(self, path, cookies),
+            "postgres": lambda path, cookies: postgres.compare(self, path, cookies),
         }
         for name, step in steps.items():
             if name in self.o.sections:
