@@ -62,6 +62,9 @@ SETUPS = (
     Setup("PostgreSQL, 2 workers", 2, on_postgres=True),
 )
 ONE_WORKER, TWO_WORKERS = SETUPS[1].name, SETUPS[2].name
+# Loads that more processes cannot speed up, by design: one account's writes take turns on its
+# row lock (the change counter that keeps its change feed gap-free).
+ONE_AT_A_TIME = {"entry put@32": "— (one account: one commit at a time)"}
 
 
 def compare(bench: Bench, seed_path: Path, cookies: dict[str, str]) -> None:
@@ -127,13 +130,16 @@ def setup_server(
 
 def add_scaling_rows(bench: Bench, got: dict[str, dict[str, Figures]]) -> None:
     """DESIGN.md's target: throughput grows from one to two processes until the database is
-    the limit. Where it does not grow and every core was busy, the machine was the limit."""
+    the limit (met at 1.1x or more). Where it does not grow and every core was busy, the machine
+    was the limit; one account's writes are not expected to grow."""
     cores = os.cpu_count() or 1
     for target in POSTGRES_TARGETS[1:]:
         one, two = got[ONE_WORKER][target.load], got[TWO_WORKERS][target.load]
         grew = two.rps / one.rps if one.rps else 0.0
         busy = two.client_cpu + two.server_cpu + two.database_cpu + two.other_cpu
-        if grew >= 1.1:
+        if target.load in ONE_AT_A_TIME:
+            met = ONE_AT_A_TIME[target.load]
+        elif grew >= 1.1:
             met = "yes"
         elif busy >= 0.9 * cores:
             met = f"— (all {cores} cores busy)"
