@@ -283,7 +283,7 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a ~2-minute smoke run: short rounds, fewer crash rounds, 1 000-user scale file",
+        help="a ~3-minute smoke run: short rounds, fewer crash rounds, 1 000-user scale file",
     )
     parser.add_argument(
         "--only", help=f"comma-separated sections: {', '.join(SECTIONS)} (soak, web need main)"
