@@ -53,6 +53,7 @@ class Plan(msgspec.Struct, kw_only=True):
     cookie_name: str = "waypoint_session"
     cookies: list[str] = []  # connection i sends cookies[i % len]
     server_pid: int = 0  # measure this process tree's CPU and RSS per round
+    database_pid: int = 0  # and this one's CPU (PostgreSQL's postmaster and its backends)
     stall_seconds: float = 2.0
     connect_parallel: int = 64
     accept_encoding: str = ""
@@ -298,6 +299,7 @@ class Load:
         """Count what completes during one round of ``plan.duration`` seconds."""
         plan = self.plan
         server_cpu = cpu_seconds(plan.server_pid) if plan.server_pid else 0.0
+        database_cpu = cpu_seconds(plan.database_pid) if plan.database_pid else 0.0
         self.round = current = Round(plan.connections)
         await asyncio.sleep(plan.duration)
         self.round = None
@@ -325,10 +327,11 @@ class Load:
         if plan.server_pid:
             result["server_cpu"] = (cpu_seconds(plan.server_pid) - server_cpu) / elapsed
             result["server_rss_kb"] = rss_kb(plan.server_pid)
+        if plan.database_pid:
+            result["database_cpu"] = (cpu_seconds(plan.database_pid) - database_cpu) / elapsed
         # Everything else that ran meanwhile (other jobs on a shared machine), in cores.
-        result["other_cpu"] = max(
-            0.0, machine / elapsed - result["client_cpu"] - result.get("server_cpu", 0.0)
-        )
+        ours = sum(result.get(k, 0.0) for k in ("client_cpu", "server_cpu", "database_cpu"))
+        result["other_cpu"] = max(0.0, machine / elapsed - ours)
         return result
 
     def summary(self, rounds: list[dict[str, Any]]) -> dict[str, Any]:

@@ -4,6 +4,8 @@
 connections); ``TARGETS`` is the report: one row per line with its name, DESIGN.md's target, the
 load it reads and the function that turns that load's figures into the line. Two lines may read
 one load (entry PUT throughput and its p99). To measure something new, add a row.
+``POSTGRES_LOADS`` and ``POSTGRES_TARGETS`` are the same kind of table for the PostgreSQL
+section, which runs it on three servers.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 STALL_SECONDS = 2.0  # a request slower than this counts as a stall in the 1 000-client run
 
@@ -54,6 +57,7 @@ class Figures:
     statuses: dict[str, int]
     client_cpu: float
     server_cpu: float
+    database_cpu: float  # PostgreSQL's processes (0 on SQLite: the engine is in the server)
     other_cpu: float
     rss_kb: list[int]
     idle: int
@@ -79,6 +83,7 @@ class Figures:
             statuses=statuses,
             client_cpu=max(r["client_cpu"] for r in rounds),
             server_cpu=med(r.get("server_cpu", 0.0) for r in rounds),
+            database_cpu=med(r.get("database_cpu", 0.0) for r in rounds),
             other_cpu=med(r["other_cpu"] for r in rounds),
             rss_kb=[r.get("server_rss_kb", 0) for r in rounds],
             idle=max(r["idle_connections"] for r in rounds),
@@ -89,6 +94,8 @@ class Figures:
     @property
     def cpu(self) -> str:
         text = f"client {self.client_cpu:.0%}, server {self.server_cpu:.0%}"
+        if self.database_cpu:
+            text += f", PostgreSQL {self.database_cpu:.0%}"
         if self.other_cpu >= 0.15:
             text += f", other jobs {self.other_cpu:.1f} cores"
         return text
@@ -100,6 +107,13 @@ class Bare:
 
     rps: float  # 32 connections, the median of every round before and after the other loads
     ms: float  # one connection, p50: the time of a call that does nothing
+
+    @classmethod
+    def of(cls, got: dict[str, Figures]) -> Bare:
+        """From a run of the loads: throughput is the median of every round of ``bare@32``
+        and ``bare@32 after``; time per call is ``bare@1``'s, when the run had it."""
+        rounds = [r["rps"] for k in ("bare@32", "bare@32 after") for r in got[k].rounds]
+        return cls(statistics.median(rounds), got["bare@1"].p50 if "bare@1" in got else 0.0)
 
     def share(self, rps: float) -> float:
         return rps / self.rps if self.rps else 0.0
@@ -119,20 +133,38 @@ class Days:
     today: date
     decade_today: date
 
+    @classmethod
+    def now(cls) -> Days:
+        now = datetime.now(UTC)
+        return cls(
+            now.astimezone(ZoneInfo("America/New_York")).date(),
+            now.astimezone(ZoneInfo("Europe/Berlin")).date(),
+        )
+
     def span(self, days: int, end: date | None = None) -> str:
         last = end or self.today
         return f"from={(last - timedelta(days=days - 1)).isoformat()}&to={last.isoformat()}"
 
 
 Requests = Callable[[Days], list[dict[str, Any]]]
+# 32 seeded accounts with no history: one per connection, as many people checking in at once.
+WRITERS = tuple(f"writer{n:02d}" for n in range(32))
 
 
 @dataclass(frozen=True)
 class Load:
     requests: Requests
-    account: str | None = "patient"  # whose session cookie (None: no cookie)
+    # Whose session cookie: one account, or one per connection in turn (None: no cookie).
+    account: str | tuple[str, ...] | None = "patient"
     connections: int = 32
     encoding: str = ""  # Accept-Encoding
+
+    def cookies(self, secrets: dict[str, str]) -> list[str]:
+        """The session secrets the load client sends (connection i sends the i-th, in turn)."""
+        if self.account is None:
+            return []
+        names = (self.account,) if isinstance(self.account, str) else self.account
+        return [secrets[name] for name in names]
 
 
 def one(path: Callable[[Days], str]) -> Requests:
@@ -269,4 +301,38 @@ TARGETS = [
         time_per_call(15),
     ),
     Target("clinician PDF for a year", "< 150 ms", "pdf year@1", time_per_call(150)),
+]
+
+
+# The PostgreSQL section (bench/postgres.py, ``--only postgres``) runs these loads on each of
+# its three servers — SQLite with one process, PostgreSQL with one and with two worker
+# processes — and writes these rows for each, named after the server. Each row's figure carries
+# its p50 and p99.
+POSTGRES_LOADS: dict[str, Load] = {
+    "bare@32": LOADS["bare@32"],
+    "entry put@32": LOADS["entry put@32"],
+    # On PostgreSQL one account's writes are serialised on its row lock (the change counter):
+    # many people checking in at once is the load several processes are for.
+    "entry put@32 accounts": Load(new_checkins, account=WRITERS),
+    "entries month": LOADS["entries month"],
+    "trends year": LOADS["trends year"],
+    "bare@32 after": LOADS["bare@32 after"],
+}
+REPORTED = "— (reported)"
+POSTGRES_TARGETS = [
+    Target("bare `GET /healthz`, 32 connections", "reference", "bare@32", bare_throughput),
+    Target(
+        "entry `PUT`, one account, 32 connections",
+        REPORTED,
+        "entry put@32",
+        throughput(None, status="201"),
+    ),
+    Target(
+        "entry `PUT`, 32 accounts (one per connection)",
+        REPORTED,
+        "entry put@32 accounts",
+        throughput(None, status="201"),
+    ),
+    Target("`GET /api/entries` a month (30 days)", REPORTED, "entries month", throughput(None)),
+    Target(f"{TRENDS} a year", REPORTED, "trends year", throughput(None)),
 ]

@@ -20,9 +20,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bench import seed
 from bench.measures import LOADS, Days
@@ -78,18 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     seeded = seed.seed_bench(work / "profile-seed.sqlite3")
     sessions = {s["username"]: s["secret"] for s in seeded["sessions"]}
     load = LOADS[LOAD_NAMES[args.load]]
-    now = datetime.now(UTC)
-    days = Days(
-        now.astimezone(ZoneInfo("America/New_York")).date(),
-        now.astimezone(ZoneInfo("Europe/Berlin")).date(),
-    )
+    days = Days.now()
     db = copy_db(work / "profile-seed.sqlite3", work / "profile.sqlite3")
     server = pinned_server(db, work / "profile-server.log")
     server.start()
     raw = RESULTS / f"profile-{args.load}.txt"
     plan = {"port": server.port, "connections": load.connections, "rounds": 1,
             "warmup": 1.0, "duration": args.seconds + 2, "requests": load.requests(days),
-            "cookies": [sessions[load.account]] if load.account else [],
+            "cookies": load.cookies(sessions),
             "server_pid": server.pid}  # fmt: skip
     outcome: dict[str, str] = {}
 

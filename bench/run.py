@@ -3,8 +3,9 @@
 The server runs as a real process on core 0, the load client on core 1 (``taskset``); every
 figure is printed with its ratio to a bare endpoint (``GET /healthz``) measured on the same
 server in the same run. What is measured is the table in ``bench/measures.py`` plus the sections
-below (1 000 clients, the web app's first load, crash rounds, the 10 000-user file). See
-bench/README.md for the flags and what each line measures.
+of ``bench/sections.py`` (1 000 clients, the web app's first load, crash rounds, the 10 000-user
+file, PostgreSQL with one and two worker processes). See bench/README.md for the flags and what
+each line measures.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import contextlib
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -24,24 +24,27 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bench import heavy_import, sections, seed
+from bench import heavy_import, postgres, sections, seed
 from bench.measures import (
     LOADS,
     STALL_SECONDS,
     TARGETS,
+    WRITERS,
     Bare,
     Days,
     Figures,
+    Load,
     Row,
+    Target,
 )
 from bench.servers import CLIENT_CORE, PYTHON, copy_db, pinned, pinned_server
 from tests.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
-SECTIONS = ("main", "soak", "web", "crash", "scale", "import")  # soak and web run inside main
+# soak and web run inside main
+SECTIONS = ("main", "soak", "web", "crash", "scale", "postgres", "import")
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Bench:
     def __init__(self, options: Options) -> None:
         self.o = options
         self.rows: list[Row] = []
+        self.tables: list[str] = []  # Markdown tables a section adds after the rows (summaries)
         self.data: dict[str, Any] = {"options": {k: str(v) for k, v in vars(options).items()}}
         self.notes: list[str] = []
         self.work = RESULTS / "work"
@@ -140,37 +144,56 @@ class Bench:
     def seed(self) -> tuple[Path, dict[str, str]]:
         path = self.work / "seed.sqlite3"
         started = time.perf_counter()
-        result = seed.seed_bench(path)
-        counts = ", ".join(f"{s['username']} {s['records']} records" for s in result["sessions"])
-        self.log(f"seeded {path.name} in {time.perf_counter() - started:.1f} s ({counts})")
+        result = seed.seed_bench(path, writers=WRITERS)
+        counts = ", ".join(
+            f"{s['username']} {s['records']} records" for s in result["sessions"] if s["records"]
+        )
+        self.log(
+            f"seeded {path.name} in {time.perf_counter() - started:.1f} s ({counts}; "
+            f"{len(WRITERS)} accounts with no history)"
+        )
         return path, {s["username"]: s["secret"] for s in result["sessions"]}
+
+    def run_loads(
+        self,
+        server: ServerProcess,
+        loads: dict[str, Load],
+        cookies: dict[str, str],
+        days: Days,
+        prefix: str = "",
+        **plan: Any,
+    ) -> dict[str, Figures]:
+        """Every load of a table on one server, in order (``prefix`` names them in the JSON)."""
+        return {
+            label: self.measure(
+                server,
+                prefix + label,
+                load.requests(days),
+                load.cookies(cookies),
+                connections=load.connections,
+                accept_encoding=load.encoding,
+                **plan,
+            )
+            for label, load in loads.items()
+        }
+
+    def add_targets(self, targets: list[Target], got: dict[str, Figures], prefix: str = "") -> Bare:
+        """One line per row of a table of targets, judged against the bare figures of the same
+        run, which it returns."""
+        bare = Bare.of(got)
+        for target in targets:
+            figures = got[target.load]
+            figure, ratio, met = target.judge(figures, bare)
+            self.add(Row(prefix + target.name, figure, target.target, ratio, met, figures.cpu))
+        return bare
 
     def main(self, seed_path: Path, cookies: dict[str, str]) -> None:
         """Every load of ``LOADS`` on one server, then one line per row of ``TARGETS``."""
-        now = datetime.now(UTC)
-        days = Days(
-            now.astimezone(ZoneInfo("America/New_York")).date(),
-            now.astimezone(ZoneInfo("Europe/Berlin")).date(),
-        )
+        days = Days.now()
         with self.running(seed_path, "main.sqlite3") as server:
             self.log(f"waypoint serve pid {server.pid} on {server.url}")
-            got: dict[str, Figures] = {}
-            for label, load in LOADS.items():
-                got[label] = self.measure(
-                    server,
-                    label,
-                    load.requests(days),
-                    [cookies[load.account]] if load.account else [],
-                    connections=load.connections,
-                    accept_encoding=load.encoding,
-                )
-            # Bare's figure is the median of every round before and after the other loads.
-            bare_rounds = [r["rps"] for k in ("bare@32", "bare@32 after") for r in got[k].rounds]
-            self.bare = Bare(statistics.median(bare_rounds), got["bare@1"].p50)
-            for target in TARGETS:
-                figures = got[target.load]
-                figure, ratio, met = target.judge(figures, self.bare)
-                self.add(Row(target.name, figure, target.target, ratio, met, figures.cpu))
+            got = self.run_loads(server, LOADS, cookies, days)
+            self.bare = self.add_targets(TARGETS, got)
             if "soak" in self.o.sections:
                 sections.soak(self, server, cookies, days)
             if "web" in self.o.sections:
@@ -223,6 +246,8 @@ class Bench:
             "|---|---|---|---|---|---|",
         ]
         lines += ["| " + " | ".join(row.cells()) + " |" for row in self.rows]
+        for table in self.tables:
+            lines += ["", table]
         if self.notes:
             lines += ["", "## Notes", ""] + [f"- {note}" for note in self.notes]
         return "\n".join(lines) + "\n"
@@ -235,6 +260,7 @@ class Bench:
             "main": self.main,
             "crash": lambda path, cookies: sections.crash(self, path, cookies),
             "scale": lambda path, cookies: sections.scale(self, path, cookies),
+            "postgres": lambda path, cookies: postgres.compare(self, path, cookies),
             "import": lambda path, cookies: heavy_import.heavy_import(self, path, cookies),
         }
         for name, step in steps.items():
@@ -258,7 +284,7 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a ~2-minute smoke run: short rounds, fewer crash rounds, 1 000-user scale file",
+        help="a ~3-minute smoke run: short rounds, fewer crash rounds, 1 000-user scale file",
     )
     parser.add_argument(
         "--only", help=f"comma-separated sections: {', '.join(SECTIONS)} (soak, web need main)"

@@ -1,5 +1,6 @@
 """The sections of ``python -m bench`` beyond the table of measures: 1 000 clients in flight, the
-web app's first load, crash rounds and the 10 000-user file. Each adds its lines to the report.
+web app's first load, crash rounds and the 10 000-user file (and, in ``bench/postgres.py``,
+PostgreSQL with one and two worker processes). Each adds its lines to the report.
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ Each user's history: about a month of low mood, an induction series of six IV in
 two to three weeks, then boosters every three to six weeks (a lift after each that fades),
 PHQ-9 and GAD-7 every two weeks, ~90 % of days logged with a few gaps, some tags and notes.
 The sessions' secrets are written next to the database as ``<db>.sessions.json``.
+
+PostgreSQL is seeded from such a file with ``waypoint copy``'s own code
+(``api.store.copy.copy_database``): users, sessions, records, change numbers and the wrapped
+data keys move as they are, so the same cookies log in and the same key file opens the text.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import sqlite3
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as Time
 from pathlib import Path
@@ -350,10 +354,13 @@ def finish(conn: sqlite3.Connection, path: Path, sessions: list[dict[str, Any]])
     Path(str(path) + ".sessions.json").write_text(json.dumps(sessions), encoding="utf-8")
 
 
-def seed_bench(path: Path, days: int = 3 * 365, decade: bool = True) -> dict[str, Any]:
+def seed_bench(
+    path: Path, days: int = 3 * 365, decade: bool = True, writers: Sequence[str] = ()
+) -> dict[str, Any]:
     """The benchmark file: 'patient' and 'writer' (``days`` of history each; write loads use
-    'writer' so that read loads keep reading the same data) and 'decade' (ten years, 200
-    treatments, 250 questionnaires). Returns the sessions (username -> cookie secret)."""
+    'writer' so that read loads keep reading the same data), 'decade' (ten years, 200
+    treatments, 250 questionnaires) and ``writers``, accounts with no history (for writes
+    spread over many accounts). Returns the sessions (username -> cookie secret)."""
     now = datetime.now(UTC)
     conn = open_db(path)
     password_hash = HASHER.hash(PASSWORD)
@@ -377,6 +384,11 @@ def seed_bench(path: Path, days: int = 3 * 365, decade: bool = True) -> dict[str
                 "records": len(records),
                 "days": profile.days,
             }
+        )
+    for name in writers:
+        user, secret = add_user(conn, name, "America/New_York", password_hash, now)
+        sessions.append(
+            {"user_id": user.id, "username": name, "secret": secret, "records": 0, "days": 0}
         )
     finish(conn, path, sessions)
     return {"sessions": sessions}

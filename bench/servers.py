@@ -3,19 +3,27 @@
 The server is started by the project's one launcher, ``tests.server.ServerProcess`` (the test
 suite's: bench imports tests, never the other way round), under ``taskset`` (and ``nice``), which
 exec the server, so the process id the load client measures is the server's own.
+
+The PostgreSQL section's servers are not pinned (``shared_server``): their worker processes,
+PostgreSQL's own processes and the load client share every core, as a deployment of several
+processes does. Bench itself runs on the client's core, and children inherit that, so "not
+pinned" is said explicitly (``taskset -c 0-N``; ``place_tree`` for PostgreSQL's processes).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
 
+from bench.usage import process_tree
 from tests.server import ServerProcess
 
 PYTHON = sys.executable
 SERVER_CORE = "0"
 CLIENT_CORE = "1"
+EVERY_CORE = f"0-{(os.cpu_count() or 1) - 1}"
 
 
 def pinned(core: str, nice: int = 0) -> list[str]:
@@ -29,6 +37,34 @@ def pinned_server(db_path: Path, log_path: Path, nice: int = 0) -> ServerProcess
     return ServerProcess(
         db_path, log_path=log_path, command_prefix=pinned(SERVER_CORE, nice), start_timeout=60
     )
+
+
+def shared_server(
+    db_path: Path, log_path: Path, nice: int = 0, *, env: dict[str, str], args: tuple[str, ...]
+) -> ServerProcess:
+    """A not-yet-started ``waypoint serve`` (with ``args``: --workers, --database-url) free to
+    run on every core."""
+    return ServerProcess(
+        db_path,
+        env=env,
+        args=args,
+        log_path=log_path,
+        command_prefix=pinned(EVERY_CORE, nice),
+        start_timeout=60,
+    )
+
+
+def place_tree(pid: int, nice: int = 0) -> None:
+    """Let a running process tree (PostgreSQL's postmaster, started from bench's own core) run
+    on every core, at bench's niceness; backends it forks later inherit both."""
+    cores = set(range(os.cpu_count() or 1))
+    for each in process_tree(pid):
+        try:
+            os.sched_setaffinity(each, cores)
+            if nice:
+                os.setpriority(os.PRIO_PROCESS, each, nice)
+        except OSError:
+            continue  # a process that has just exited
 
 
 def copy_db(source: Path, target: Path) -> Path:
