@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import gc
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from litestar import Litestar, get
 from litestar.config.allowed_hosts import AllowedHostsConfig
@@ -69,6 +70,27 @@ async def crisis_resources(app_state: NamedDependency[AppState]) -> Crisis:
     return app_state.crisis
 
 
+@contextmanager
+def collector_tuned() -> Iterator[None]:
+    """The garbage collector set for serving, put back as it was at shutdown.
+
+    What start-up loaded (guides, their index, the routes: ~130 000 objects) lives as long as
+    the process, and a full collection scanned all of it in ~70 ms: that was the p99 of every
+    route. Frozen, collections scan only what requests make; and a young generation of 10 000
+    objects instead of 700 means far fewer collections of requests still in flight, whose
+    survivors had set off a full collection every half second under load ("Performance").
+    """
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()  # an app made again in this process (the tests) leaves nothing pinned
+
+
 def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
     """The whole application. ``clock`` is injectable so tests can move time (expiry)."""
     app_state = AppState(settings, clock, load_crisis(settings.crisis_file))
@@ -99,7 +121,8 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             app_state.guides = fill_crisis_lines(library, app_state.crisis)
             await index_library(app_state.db, app_state.guides)
             app_state.device_key = await app_state.db.write(server_secret, "device-cookies")
-            yield
+            with collector_tuned():
+                yield
         finally:
             background = [task for task in (ticking, sweeping) if task is not None]
             for task in background:

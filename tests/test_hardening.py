@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 import subprocess
 import sys
@@ -381,3 +382,15 @@ async def test_archive_errors_never_repeat_the_submitted_value(alice: Client) ->
     wrong = await alice.post("/api/import/archive", json={"format": canary, "version": 1})
     assert wrong.status_code == 400
     assert canary not in wrong.text
+
+
+async def test_serving_freezes_what_start_up_loaded_and_puts_the_collector_back(
+    settings: Settings,
+) -> None:
+    before = gc.get_threshold()
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        assert (await client.get("/healthz")).status_code == 200
+        assert gc.get_freeze_count() > 10_000  # the guides, their index, the routes
+        assert gc.get_threshold()[0] == 10_000
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
