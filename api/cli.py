@@ -267,11 +267,11 @@ def demo(settings: Settings) -> None:
     from api.demo import create_demo
 
     username, password = asyncio.run(create_demo(settings))
-    # No "start the server" advice: scripts/run.sh starts it right after this, and someone
-    # running `waypoint demo` alone knows the command they will use.
+    # No address: the port is only known once `waypoint serve` has it (`--port 0` picks one),
+    # and serve prints the URL itself; scripts/run.sh starts it right after this.
     print(
         f"Demo account ready: username {username!r}, password {password!r}. "
-        f"Log in at {settings.public_url}/ once the server runs."
+        "Log in at the address `waypoint serve` prints."
     )
 
 
