@@ -100,7 +100,9 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
         library = load_guides(settings.guides_dir)  # a broken guide stops start-up
         app_state.db = await open_database(settings)
         app_state.pusher = Pusher(
-            load_vapid(vapid_path(settings.db_path, settings.vapid_file)), settings.vapid_subject
+            load_vapid(vapid_path(settings.db_path, settings.vapid_file)),
+            settings.vapid_subject,
+            allow_local=settings.push_allow_local,
         )
         await app_state.pusher.start()
         app_state.scheduler = Scheduler(

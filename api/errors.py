@@ -8,7 +8,9 @@ Messages never echo the submitted values, so journal text cannot leak through an
 Logging (``log_exception``, Litestar's exception logging hook): an error a person can act on
 (any 4xx) is one INFO line naming the method, the route template, the status and the
 exception's class, never the submitted values, the request path or the message; anything
-answered 500 is logged at ERROR with its traceback.
+answered 500 is logged at ERROR with its traceback — except a client that hung up before its
+body arrived (Litestar raises a 500 for it): nothing went wrong on the server and the answer
+reaches nobody, so it is one INFO line too (else anyone could fill the log with tracebacks).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, InternalServerException, ValidationException
 from litestar.types import ExceptionHandlersMap, Logger, Scope
 
 from api.domain.crypto import CannotDecrypt
@@ -43,6 +45,7 @@ CONFLICT_DETAIL = (
 
 
 LOG = logging.getLogger("waypoint.errors")
+HUNG_UP = "client disconnected prematurely"  # Litestar's words (Request.stream)
 
 # The status each of the domain's errors is answered with (a subclass takes its base's).
 DOMAIN_STATUS: dict[type[DomainError], int] = {
@@ -78,7 +81,9 @@ def log_exception(_: Logger, scope: Scope, __: list[str]) -> None:
     status = status_of(exc)
     route = scope.get("path_template") or "(no route)"
     method = scope.get("method", scope["type"])
-    if status < 500:
+    if isinstance(exc, InternalServerException) and exc.detail == HUNG_UP:
+        LOG.info("%s %s: the client hung up before its body arrived", method, route)
+    elif status < 500:
         LOG.info("%s %s answered %d (%s)", method, route, status, type(exc).__name__)
     else:
         LOG.error("%s %s failed with %d", method, route, status, exc_info=exc)

@@ -10,14 +10,22 @@ The push service sees the ciphertext, its size and when it is sent — never the
 subscription by its id and the push service's host only: the endpoint's path is a capability.
 A 404 or 410 answer means the browser dropped the subscription: it is deleted. 429 and 5xx and
 network errors are retried with back-off; anything else is logged and given up.
+
+An endpoint is a URL an account chose, so a push must never reach into the server's own network
+(server-side request forgery): redirects are not followed (a push service answers 201 itself),
+and every name is resolved by ``PublicAddresses``, which keeps only public addresses — checked
+when connecting, so a name that resolved to a public address when the browser subscribed and to
+a private one now (DNS rebinding) is refused too. ``push_allow_local`` (tests) turns this off.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import ipaddress
 import logging
 import os
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -27,6 +35,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import msgspec
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02
 from pywebpush import WebPusher
@@ -81,17 +91,60 @@ def origin_of(endpoint: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def is_public(address: str) -> bool:
+    """An address on the public internet (not loopback, private, link-local, reserved...)."""
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_global
+    except ValueError:
+        return False
+
+
+class PublicAddresses(AbstractResolver):
+    """Resolves as usual, then keeps only public addresses: none left is a connection error."""
+
+    def __init__(self) -> None:
+        self._resolver = DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        resolved = await self._resolver.resolve(host, port, family)
+        found = [each for each in resolved if is_public(each["host"])]
+        if not found:
+            raise OSError("the push endpoint's name has no public address")
+        return found
+
+    async def close(self) -> None:
+        await self._resolver.close()
+
+
 class Pusher:
     """Sends encrypted, signed pushes; open with ``start()`` inside the running loop."""
 
-    def __init__(self, vapid: Vapid02, subject: str, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        vapid: Vapid02,
+        subject: str,
+        sleep: Sleep = asyncio.sleep,
+        allow_local: bool = False,
+    ) -> None:
         self.vapid = vapid
         self.subject = subject
         self.sleep = sleep
+        self.allow_local = allow_local
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=TIMEOUT)
+        connector = None if self.allow_local else aiohttp.TCPConnector(resolver=PublicAddresses())
+        self._session = aiohttp.ClientSession(timeout=TIMEOUT, connector=connector)
 
     async def close(self) -> None:
         if self._session is not None:
@@ -128,13 +181,17 @@ class Pusher:
     ) -> Outcome:
         """One push to one browser, retried with back-off on 429, 5xx and network errors."""
         assert self._session is not None, "Pusher.start() was not called"
-        host = urlsplit(subscription.endpoint).hostname
+        host = urlsplit(subscription.endpoint).hostname or ""
+        if not self.allow_local and is_address(host) and not is_public(host):
+            # An address written in the URL is never resolved, so PublicAddresses never sees it.
+            log.warning("push to a non-public address refused (subscription %s)", subscription.id)
+            return "failed"
         for attempt in range(len(delays) + 1):
             problem = ""
             try:
                 body, headers = self._request(subscription, payload)
                 async with self._session.post(
-                    subscription.endpoint, data=body, headers=headers
+                    subscription.endpoint, data=body, headers=headers, allow_redirects=False
                 ) as response:
                     status = response.status
             except (aiohttp.ClientError, TimeoutError) as exc:

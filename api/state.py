@@ -74,6 +74,9 @@ class AppState:
         shared = is_postgres_url(url_of(settings))
         self.session_cache = SessionCache(keep_seconds=0.0 if shared else CACHE_SECONDS)
         self.trends_cache = TrendsCache()
+        # Accounts with an import in this process, taken before its body is read (api/routes/
+        # imports.py): one account cannot hold several 64 MB bodies in memory at once.
+        self.importing: set[int] = set()
         database = (lambda: self.db) if shared else None
         seconds = lambda: clock().timestamp()  # noqa: E731
         self.login_limiter = Limits(

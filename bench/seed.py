@@ -4,8 +4,9 @@ Records are made by the app's own code: the kinds' Structs (``EntryPut``, ``Trea
 ``AssessmentPut``), their ``prepare_*`` functions (validation, scoring, safety flags, the local
 day) and their encoders; they are stored with ``api.store.records.put_row`` for small files,
 and with the very same INSERT statement via ``executemany`` for big ones (``put_row`` looks up
-the row and MAX(seq) first, which costs three statements a row). Sessions are made with
-``api.store.sessions.insert_session``, so a benchmark client can log in with a cookie and no argon2.
+the row and bumps the account's change counter first, three statements a row). Sessions are
+made with ``api.store.sessions.insert_session``, so a benchmark client can log in with a cookie
+and no argon2.
 
     python -m bench.seed --db bench.sqlite3               # the benchmark's single-user file
     python bench/seed.py --users 10000 --days 365         # the scale file (10 000 users x 1 year)
@@ -345,6 +346,11 @@ def write_bulk(conn: sqlite3.Connection, records: Iterator[Record], batch: int =
         conn.executemany(INSERT_SQL, chunk)
         conn.execute("COMMIT")
         written += len(chunk)
+    # Each account's change counter continues above its numbers (as put_row's would).
+    conn.execute(
+        "UPDATE users SET change_seq = "
+        "(SELECT COALESCE(MAX(seq), 0) FROM records WHERE records.user_id = users.id)"
+    )
     return written
 
 

@@ -151,3 +151,34 @@ class PushService:
     ) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class Recorder:
+    """A local HTTP server that records every request and answers ``status`` (with ``location``)."""
+
+    def __init__(self, status: int = 201, location: str = "") -> None:
+        self.paths: list[str] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.do_GET()
+
+            def do_GET(self) -> None:
+                recorder.paths.append(self.path)
+                self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

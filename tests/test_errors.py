@@ -7,12 +7,15 @@ it as well: the test sees every record the app writes, wherever it writes it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
+from litestar import Litestar
 
 from api.domain.crypto import CannotDecrypt
 from api.settings import Settings
@@ -93,3 +96,45 @@ async def test_a_server_fault_is_an_error_with_its_traceback(
     assert record.getMessage() == "GET /api/entries/{record_id} failed with 500"
     assert record.exc_info is not None
     assert isinstance(record.exc_info[1], CannotDecrypt)
+
+
+async def test_a_client_hanging_up_mid_body_is_one_info_line(
+    app: Litestar, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone can open a connection, announce a body and hang up: no traceback for that."""
+    scope: Any = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/account",
+        "raw_path": b"/api/account",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver.local"),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"1000"),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver.local", 80),
+    }
+    arriving = [{"type": "http.request", "body": b'{"username": "ma', "more_body": True}]
+
+    async def receive() -> Any:
+        return arriving.pop(0) if arriving else {"type": "http.disconnect"}
+
+    async def send(_: Any) -> None:
+        pass
+
+    async def hang_up() -> None:
+        await app(scope, receive, send)
+
+    with app_logs(caplog):
+        await asyncio.wrap_future(client.blocking_portal.start_task_soon(hang_up))
+    records = ours(caplog)
+    assert [(r.levelno, r.getMessage()) for r in records] == [
+        (logging.INFO, "POST /api/account: the client hung up before its body arrived")
+    ]
+    assert records[0].exc_info is None

@@ -318,3 +318,66 @@ def test_an_import_killed_mid_way_is_undone_when_the_server_comes_back(
         assert count_of(where, "SELECT COUNT(*) FROM records") == 0
         listed = httpx.get(f"{server.url}/api/entries?from=1950-01-01", headers=cookie)
         assert listed.json() == []
+
+
+async def test_a_second_upload_into_the_same_account_is_refused_before_its_body_is_read(
+    app: Litestar, alice: Client
+) -> None:
+    """The database's check (above) comes only after a whole file is in memory and checked, so
+    without an earlier one a single account could hold any number of 64 MB bodies at once."""
+    body = msgspec.json.encode(archive_of(3))
+    portal = alice.blocking_portal
+    reading, finish = asyncio.Event(), asyncio.Event()
+    sent: list[Any] = []
+    cookie = "; ".join(f"{name}={value}" for name, value in alice.cookies.items())
+    scope: Any = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/import/archive",
+        "raw_path": b"/api/import/archive",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver.local"),
+            (b"cookie", cookie.encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver.local", 80),
+    }
+    chunks = [body[:10], body[10:]]
+
+    async def receive() -> Any:  # the first upload sends 10 bytes, then waits for ``finish``
+        if len(chunks) == 1:
+            reading.set()
+            await finish.wait()
+        return {"type": "http.request", "body": chunks.pop(0), "more_body": bool(chunks)}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    async def first_upload() -> None:
+        await app(scope, receive, send)
+
+    async def release() -> None:
+        finish.set()
+
+    uploading = asyncio.wrap_future(portal.start_task_soon(first_upload))
+    try:
+        await asyncio.wrap_future(portal.start_task_soon(reading.wait))
+        second = await alice.post(
+            "/api/import/archive", content=body, headers={"content-type": "application/json"}
+        )
+    finally:
+        await asyncio.wrap_future(portal.start_task_soon(release))
+        await uploading
+    assert second.status_code == 409, second.text
+    assert sent[0]["status"] == 200
+    third = await alice.post(  # once it is done, the next one is welcome (and changes nothing)
+        "/api/import/archive", content=body, headers={"content-type": "application/json"}
+    )
+    assert third.json()["unchanged"] == 3

@@ -139,3 +139,22 @@ async def test_collections_show_only_your_own(app: Litestar, alice: Client, bob:
         assert CANARY not in response.text, path
         for oid in objects.values():
             assert oid not in response.text, path
+
+
+async def test_change_numbers_say_nothing_of_another_users_writes(
+    alice: Client, bob: Client
+) -> None:
+    """A change number counts the owner's own changes only: with one sequence for everyone, the
+    gap between two of Bob's numbers counted Alice's writes in between (when she journals)."""
+
+    async def bobs_numbers() -> list[int]:
+        page = (await bob.get("/api/changes", params={"since": 0})).json()
+        return [change["seq"] for change in page["changes"]]
+
+    assert (await bob.put(f"/api/entries/{new_id()}", json=ENTRY)).status_code == 201
+    for _ in range(3):
+        assert (await alice.put(f"/api/entries/{new_id()}", json=ENTRY)).status_code == 201
+    assert (await alice.delete(f"/api/entries/{new_id()}")).status_code == 404
+    assert (await bob.put(f"/api/entries/{new_id()}", json=ENTRY)).status_code == 201
+    first, second = await bobs_numbers()
+    assert second == first + 1

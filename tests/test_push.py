@@ -19,10 +19,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
+from api.domain import reminders as rules
+from api.push import Pusher, load_vapid
 from api.settings import PROJECT_DIR, Settings
 from api.state import AppState
+from api.store.reminders import Subscription
 from tests.helpers import register
-from tests.push_service import PushService, Subscriber
+from tests.push_service import PushService, Recorder, Subscriber
 
 Client = AsyncTestClient[Litestar]
 ON_AT = {"enabled": True, "time": "20:00"}
@@ -333,3 +336,45 @@ async def test_account_deletion_takes_reminders_with_it(
             assert count == 0, table
     finally:
         conn.close()
+
+
+# --- a push never reaches into the server's own network (server-side request forgery) --------
+
+
+async def test_a_push_service_redirect_is_not_followed(
+    app: Litestar, client: Client, browsers: list[Client], push: PushService
+) -> None:
+    inside = Recorder()  # e.g. an admin port or a cloud metadata address
+    redirector = Recorder(status=307, location=f"{inside.url}/internal")
+    try:
+        kim_browser, _ = await person(app, client, browsers, push, "kim", "UTC", {})
+        fake = push.subscriber("kim-redirect").subscription()
+        fake["endpoint"] = f"{redirector.url}/push/x"
+        assert (await kim_browser.post("/api/push/subscriptions", json=fake)).status_code == 201
+        response = await kim_browser.post("/api/reminders/test")
+        assert response.json() == {"delivered": 1, "subscriptions": 2}  # the real browser only
+        assert redirector.paths == ["/push/x"]
+        assert inside.paths == []
+    finally:
+        inside.close()
+        redirector.close()
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+async def test_a_push_to_this_machine_is_refused_when_sending(
+    push: PushService, tmp_path: Path, host: str
+) -> None:
+    """A name is checked when the browser subscribes, but resolved only when a push is sent: a
+    name that now resolves to this machine (DNS rebinding), or an address, is never contacted."""
+    pusher = Pusher(load_vapid(tmp_path / "vapid.pem"), "mailto:test@example.com")
+    await pusher.start()
+    try:
+        lee = push.subscriber("lee")
+        info = lee.subscription()
+        endpoint = lee.endpoint.replace("127.0.0.1", host)
+        subscription = Subscription(1, 1, endpoint, info["keys"]["p256dh"], info["keys"]["auth"])
+        assert await pusher.deliver(subscription, rules.test_payload(), delays=()) == "failed"
+    finally:
+        await pusher.close()
+    assert push.received(lee) == []
+    assert push.rejected == []

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,12 +42,12 @@ from api.domain.archive import (
     read_archive,
 )
 from api.domain.daylio import stage_daylio
-from api.domain.errors import InvalidField, InvalidRows
+from api.domain.errors import Busy, InvalidField, InvalidRows
 from api.domain.kinds import KINDS
 from api.state import AppState
 from api.store import records
 from api.store.db import Database
-from api.store.imports import run_import
+from api.store.imports import ALREADY_RUNNING, run_import
 
 YIELD_EVERY = 50
 
@@ -97,6 +98,20 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytearray:
     async for chunk in request.stream():  # the stream itself refuses more than the limit
         grown += chunk
     return grown
+
+
+@contextmanager
+def one_at_a_time(app_state: AppState, user: User) -> Iterator[None]:
+    """409 at once, before the body is read, while this account has an import in this process:
+    the database's own check (``run_import``) comes only after the whole file is in memory and
+    checked, so without this one account could hold any number of 64 MB bodies at once."""
+    if user.id in app_state.importing:
+        raise Busy(ALREADY_RUNNING)
+    app_state.importing.add(user.id)
+    try:
+        yield
+    finally:
+        app_state.importing.discard(user.id)
 
 
 async def check_all(staged: Iterator[Staged]) -> None:
@@ -164,6 +179,12 @@ class PortabilityController(Controller):
         request: Request[Any, Any, Any],
         user: NamedDependency[User],
         app_state: NamedDependency[AppState],
+    ) -> ImportResult:
+        with one_at_a_time(app_state, user):
+            return await self._import_archive(request, user, app_state)
+
+    async def _import_archive(
+        self, request: Request[Any, Any, Any], user: User, app_state: AppState
     ) -> ImportResult:
         now = app_state.clock()
         data = read_archive(await read_body(request, ARCHIVE_MAX_BYTES))

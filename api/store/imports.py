@@ -45,6 +45,9 @@ BATCH: Final = 100
 #: existing record with other content is a conflict instead of being replaced.
 CREATE_ONLY: Final = 0
 ID_BITS: Final = 62  # fits a signed 64-bit column on both engines
+ALREADY_RUNNING: Final = (
+    "An import into this account is already running; try again when it is done."
+)
 
 
 class Abandoned(Exception):
@@ -63,7 +66,7 @@ def _begin(conn: sqlite3.Connection, user_id: int, now: str, alive_after: str) -
         "SELECT 1 FROM imports WHERE user_id = ? AND alive_at > ?", (user_id, alive_after)
     ).fetchone()
     if running is not None:
-        raise Busy("An import into this account is already running; try again when it is done.")
+        raise Busy(ALREADY_RUNNING)
     import_id = secrets.randbits(ID_BITS)
     conn.execute(
         "INSERT INTO imports (id, user_id, first_seq, alive_at) VALUES (?, ?, ?, ?)",

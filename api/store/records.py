@@ -8,9 +8,10 @@ module that writes the ``records`` table (``trend_reads.py`` reads numbers from 
   the stored content is a replay: it changes nothing and answers with the stored record.
 - ``DELETE`` leaves a tombstone (no data, a new version), so other devices learn of it; a
   tombstoned id stays deleted — a later PUT gets 409 with ``deleted: true``.
-- Every change takes the next server sequence number (``seq``); ``/api/changes?since=N`` lists a
-  user's changes after N in order. Writes are serialised by the single writer, so a change with a
-  higher seq can never become visible before one with a lower seq: paging never skips.
+- Every change takes the user's next change number (``seq``, counted per user, so it reveals
+  nothing of other accounts' writes); ``/api/changes?since=N`` lists a user's changes after N in
+  order. A change with a higher seq can never become visible before one with a lower seq:
+  paging never skips.
 - A record is stored in two parts: ``data``, the plain JSON of the fields trends read in bulk,
   and ``secret``, the kind's ``private_fields`` sealed under the user's data key
   (``api/domain/crypto.py``, keys in ``api/store/keys.py``). Sealing and opening happen here, on
@@ -83,30 +84,28 @@ def _row(
 
 
 def _next_seq(conn: sqlite3.Connection, user_id: int) -> int:
-    """The next change number. SQLite: one global sequence, safe because the single writer
-    commits in order. PostgreSQL: several processes commit concurrently, and a number taken
-    earlier can commit later (a reader would page past it); so each user has a counter, bumped
-    under the user's row lock in the writing transaction. A second write for the same user waits
-    for the first to commit, so that user's numbers become visible in order: paging never skips.
+    """The next change number: each user has a counter (``users.change_seq``), bumped in the
+    writing transaction, so a user's numbers say nothing about anyone else's writes. On SQLite
+    the single writer commits in order; on PostgreSQL, where several processes commit at once,
+    the bump takes the user's row lock, so a second write for the same user waits for the first
+    to commit and that user's numbers become visible in order: paging never skips.
     """
-    if is_postgres(conn):
-        row = conn.execute(
-            "UPDATE users SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq",
-            (user_id,),
-        ).fetchone()
-        return int(row[0])
-    return peek_seq(conn, user_id)
+    row = conn.execute(
+        "UPDATE users SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq",
+        (user_id,),
+    ).fetchone()
+    return int(row[0])
 
 
 def peek_seq(conn: sqlite3.Connection, user_id: int) -> int:
     """The change number the user's next write will take at the earliest (on PostgreSQL under the
     user's row lock, so no write of theirs in flight can take a lower one)."""
-    if is_postgres(conn):
-        row = conn.execute(
-            "SELECT change_seq + 1 FROM users WHERE id = ? FOR UPDATE", (user_id,)
-        ).fetchone()
-        return int(row[0])
-    return int(conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records").fetchone()[0])
+    lock = " FOR UPDATE" if is_postgres(conn) else ""
+    row = conn.execute(
+        f"SELECT change_seq + 1 FROM users WHERE id = ?{lock}",  # noqa: S608
+        (user_id,),
+    ).fetchone()
+    return int(row[0])
 
 
 def delete_imported(conn: sqlite3.Connection, user_id: int, import_id: int, limit: int) -> int:
@@ -120,9 +119,9 @@ def delete_imported(conn: sqlite3.Connection, user_id: int, import_id: int, limi
 
 
 def continue_numbering(conn: sqlite3.Connection) -> None:
-    """After ``waypoint copy`` from SQLite (one sequence for everyone) to PostgreSQL (a counter
-    per user): every counter starts above every copied number, so a device's cursor from
-    before the move still lists exactly the changes made after it."""
+    """After ``waypoint copy`` from SQLite to PostgreSQL (numbers given before SQLite's migration
+    0010 came from one sequence for everyone): every counter starts above every copied number,
+    so a device's cursor from before the move still lists exactly the changes made after it."""
     conn.execute("UPDATE users SET change_seq = (SELECT COALESCE(MAX(seq), 0) FROM records)")
 
 
