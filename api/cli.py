@@ -268,10 +268,10 @@ def demo(settings: Settings) -> None:
 
     username, password = asyncio.run(create_demo(settings))
     # No address: the port is only known once `waypoint serve` has it (`--port 0` picks one),
-    # and serve prints the URL itself; scripts/run.sh starts it right after this.
+    # and the server prints its URL itself; scripts/run.sh starts it right after this.
     print(
         f"Demo account ready: username {username!r}, password {password!r}. "
-        "Log in at the address `waypoint serve` prints."
+        "Log in with it at the address the server prints."
     )
 
 
