@@ -14,7 +14,7 @@ requests of this process carry on meanwhile.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,12 +86,9 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytearray:
         buffer = bytearray(announced)
         filled = 0
         async for chunk in request.stream():
-            end = filled + len(chunk)
-            if end > announced:  # more than announced: keep it, the decoder will judge
-                buffer[filled:] = chunk
-            else:
-                buffer[filled:end] = chunk
-            filled = end
+            # Past the announced end the slice grows the buffer: the decoder judges what came.
+            buffer[filled : filled + len(chunk)] = chunk
+            filled += len(chunk)
         del buffer[filled:]
         return buffer
     grown = bytearray()
@@ -112,6 +109,14 @@ def one_at_a_time(app_state: AppState, user: User) -> Iterator[None]:
         yield
     finally:
         app_state.importing.discard(user.id)
+
+
+async def write_import(
+    app_state: AppState, user: User, staged: Iterable[Staged], profile: dict[str, Any]
+) -> ImportResult:
+    """Checked records into the account, in batches, whole or not at all."""
+    db, abandon_after = app_state.db, app_state.settings.import_abandon_seconds
+    return await run_import(db, user.id, staged, profile, app_state.clock, abandon_after)
 
 
 async def check_all(staged: Iterator[Staged]) -> None:
@@ -197,13 +202,8 @@ class PortabilityController(Controller):
             else user.baseline_date,
         )
         await check_all(archive_records(data, effective.tz, now))
-        result = await run_import(
-            app_state.db,
-            user.id,
-            archive_records(data, effective.tz, now),
-            profile,
-            app_state.clock,
-            app_state.settings.import_abandon_seconds,
+        result = await write_import(
+            app_state, user, archive_records(data, effective.tz, now), profile
         )
         app_state.session_cache.forget_user(user.id)  # the profile may have changed
         return result
@@ -234,11 +234,4 @@ class PortabilityController(Controller):
                 f"{len(errors)} row(s) of the Daylio file are invalid; none was imported.",
                 [msgspec.to_builtins(e) for e in errors[:MAX_REPORTED]],
             )
-        return await run_import(
-            app_state.db,
-            user.id,
-            staged,
-            {},
-            app_state.clock,
-            app_state.settings.import_abandon_seconds,
-        )
+        return await write_import(app_state, user, staged, {})
