@@ -171,10 +171,6 @@ def read_archive(buffer: bytes | bytearray) -> ArchiveFile:
         raise InvalidField("body", "is not valid JSON (a Waypoint archive).") from None
 
 
-def record_count(archive: ArchiveFile) -> int:
-    return sum(len(getattr(archive, kind.section)) for kind in KINDS.values())
-
-
 def archive_records(archive: ArchiveFile, tz: ZoneInfo, now: datetime) -> Iterator[Staged]:
     """Every record of the archive, decoded, validated and encoded as its PUT would be, one at a
     time (only one is held at once). Raises ``InvalidField`` at the first bad one, named by its
