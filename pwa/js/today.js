@@ -54,8 +54,16 @@ export default async function today({ params, signal }) {
   const draft = params[0] === "edit" ? takeDraft("entry") : null;
   if (draft) await edit({ ...draft.draft, id: draft.id, version: draft.baseVersion });
   else await showNew();
-  const refresh = () =>
+  // One redraw at a time: a save's redraw and a sync's (DATA_CHANGED) would otherwise interleave,
+  // and a later one could insert the install card above the list after the save had scrolled
+  // its check-in into view. A failed redraw does not stop the next one.
+  let drawing = Promise.resolve();
+  const draw = () =>
     Promise.all([renderRecent(recent.querySelector("ul"), edit), renderNext(next), renderInstall(install)]);
+  const refresh = () => {
+    drawing = drawing.catch(() => {}).then(draw);
+    return drawing;
+  };
   window.addEventListener(DATA_CHANGED, refresh, { signal });
   await refresh();
 }
